@@ -1,0 +1,3 @@
+from .pixcon import PixCon
+
+__all__ = ['PixCon']

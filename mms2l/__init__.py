@@ -1,0 +1,1 @@
+import mmcontrast  # noqa: F401  applies upstream compatibility fixes

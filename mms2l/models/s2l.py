@@ -1,0 +1,388 @@
+"""S2L: a video LLM that summarises each relevant segment and localises it by context matching.
+
+Data flow (all explicit, nothing kept between calls)::
+
+    frames (N, 3, H, W) --vision tower--> patches (N, K, Cv) --compressor--> frame tokens (N, C)
+    input_ids (B, L) with one <frame> token per frame --embed + scatter--> inputs_embeds (B, L, C)
+    4-D mask (causal; frame tokens bidirectional) --LLM decoder--> hidden states (B, L, C) per layer
+    frame hidden states (T, C) and <loc> hidden states (M, C) --F_vis/F_sum, cosine--> S (M, T)
+
+Which hidden state represents ``<loc>``: by default (``loc_hidden='own'``) the
+state at the ``<loc>`` token's own position, i.e. after ``<loc>`` has been fed
+back as input, so it attends over the whole summary it closes; ``'emit'`` takes
+the state at the previous position (the one whose output predicts ``<loc>``).
+The layer is ``hidden_layer`` (index into the decoder's hidden states, 0 = the
+input embeddings, -1 = the final normed output feeding the LM head); frame
+hidden states come from the same layer.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.logging import print_log
+from mmengine.model import BaseModel
+
+from ..decoding import critical_point_decode, loc_head_decode, threshold_decode
+from ..losses import context_matching_loss, context_matching_scores, loc_head_loss
+from ..registry import MODELS
+from ..tokenization import load_tokenizer, token_ids
+from .language_model import (NewTokens, apply_lora, base_llm, build_frame_attention_mask,
+                             build_llm, run_decoder)
+
+DEFAULT_TRAINABLE = (r'lora_', r'^compressor\.(pool|proj)\.', r'^context_matching\.',
+                     r'^new_tokens\.', r'^loc_head\.')
+CONFIG_FILE, ADAPTER_DIR, HEADS_FILE = 's2l_config.json', 'adapter', 'heads.safetensors'
+
+
+@MODELS.register_module()
+class S2LModel(BaseModel):
+    """The S2L model (thesis section 4.3).
+
+    Args:
+        llm: kwargs of :func:`build_llm` (``pretrained`` path or ``config``).
+        tokenizer: kwargs of :func:`load_tokenizer` (``path``, ``gguf_file``).
+        vision_tower: config of a registered vision tower.
+        compressor: extra kwargs of :class:`QFormerFrameCompressor`.
+        context_matching: extra kwargs of :class:`ContextMatching`.
+        loc_head: extra kwargs of :class:`LocalizationHead`, or None for no head.
+        lora: kwargs of :func:`apply_lora`, or None for no adapters.
+        trainable: regexes over parameter names; matching parameters train, all others freeze.
+        loc_hidden: ``'own'`` or ``'emit'`` (see the module docstring).
+        hidden_layer: decoder hidden-state index used for frames and ``<loc>``.
+        temperature: tau of the context-matching loss.
+        cm_weight: weight of L_CM in L = L_LM + w * L_CM.
+        loc_weight: weight of the localization-head loss.
+        max_frames: longest video (in sampled frames) the model accepts.
+        decoder: default timestamp decoder, ``dict(type='threshold' | 'critical_point' |
+            'loc_head', **kwargs)``.
+        max_new_tokens: generation budget.
+        force_loc: when generation ends without any ``<loc>``, append one (reported
+            as ``forced_loc``) so the summary is still localised.
+        data_preprocessor: config of the data preprocessor.
+    """
+
+    def __init__(self, llm: dict, tokenizer: dict, vision_tower: dict,
+                 compressor: dict | None = None, context_matching: dict | None = None,
+                 loc_head: dict | None = None, lora: dict | None = None,
+                 trainable: Sequence[str] = DEFAULT_TRAINABLE, loc_hidden: str = 'own',
+                 hidden_layer: int = -1, temperature: float = 0.07, cm_weight: float = 1.0,
+                 loc_weight: float = 1.0, max_frames: int = 350,
+                 decoder: dict | None = None, max_new_tokens: int = 128, force_loc: bool = True,
+                 data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
+        preprocessor = MODELS.build(data_preprocessor or dict(type='S2LDataPreprocessor'))
+        super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
+        if loc_hidden not in ('own', 'emit'):
+            raise ValueError(f"loc_hidden must be 'own' or 'emit', got {loc_hidden!r}")
+        self.config = _plain(dict(
+            llm=llm, tokenizer=tokenizer, vision_tower=vision_tower, compressor=compressor,
+            context_matching=context_matching, loc_head=loc_head, lora=lora,
+            trainable=list(trainable), loc_hidden=loc_hidden, hidden_layer=hidden_layer,
+            temperature=temperature, cm_weight=cm_weight, loc_weight=loc_weight,
+            max_frames=max_frames, decoder=decoder, max_new_tokens=max_new_tokens,
+            force_loc=force_loc, data_preprocessor=data_preprocessor))
+        self.tokenizer = load_tokenizer(**tokenizer)
+        self.token_ids = token_ids(self.tokenizer)
+        llm_module = build_llm(**llm)
+        hidden = llm_module.get_input_embeddings().embedding_dim
+        self.vision_tower = MODELS.build(vision_tower)
+        self.compressor = MODELS.build(dict(type='QFormerFrameCompressor', **(compressor or {}),
+                                            vision_channels=self.vision_tower.out_channels,
+                                            llm_hidden=hidden))
+        self.new_tokens = NewTokens(self.token_ids.new, llm_module.get_input_embeddings().weight,
+                                    llm_module.get_output_embeddings().weight)
+        self.context_matching = MODELS.build(dict(type='ContextMatching', in_dim=hidden,
+                                                  **(context_matching or {})))
+        match_dim = self.context_matching.f_vis[-1].out_features
+        self.loc_head = (MODELS.build(dict(type='LocalizationHead', dim=match_dim, **loc_head))
+                         if loc_head is not None else None)
+        self.llm = apply_lora(llm_module, **lora) if lora is not None else llm_module
+        self.loc_hidden, self.hidden_layer = loc_hidden, hidden_layer
+        self.temperature, self.cm_weight, self.loc_weight = temperature, cm_weight, loc_weight
+        self.max_frames, self.max_new_tokens, self.force_loc = max_frames, max_new_tokens, force_loc
+        self.decoder = decoder or dict(type='threshold')
+        self._set_trainable(trainable)
+
+    # ------------------------------------------------------------------ setup
+    def init_weights(self) -> None:
+        """No-op: every part is initialised (or loaded) when it is built."""
+
+    def _set_trainable(self, patterns: Sequence[str]) -> None:
+        regexes = [re.compile(p) for p in patterns]
+        used = set()
+        for name, param in self.named_parameters():
+            hits = {r.pattern for r in regexes if r.search(name)}
+            used |= hits
+            param.requires_grad_(bool(hits))
+        for pattern in set(patterns) - used:
+            print_log(f'trainable pattern {pattern!r} matches no parameter', logger='current',
+                      level=30)
+
+    # ------------------------------------------------------------ embedding
+    def encode_frames(self, frames: torch.Tensor, num_frames: torch.Tensor,
+                      qformer_ids: torch.Tensor | None = None,
+                      qformer_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """frames (N, ...) of B videos with num_frames (B,) -> frame tokens (N, C)."""
+        if len(num_frames) == 0 or int(num_frames.min()) <= 0:
+            raise ValueError('every video needs at least one frame (got zero frames)')
+        if int(num_frames.max()) > self.max_frames:
+            raise ValueError(f'a video has {int(num_frames.max())} frames, more than '
+                             f'max_frames={self.max_frames}; sample it more sparsely')
+        if len(frames) != int(num_frames.sum()):
+            raise ValueError(f'{len(frames)} frames given but num_frames sums to {int(num_frames.sum())}')
+        tower_grad = any(p.requires_grad for p in self.vision_tower.parameters())
+        with torch.set_grad_enabled(torch.is_grad_enabled() and tower_grad):
+            patches = self.vision_tower(frames)
+        if qformer_ids is not None:
+            qformer_ids = qformer_ids.repeat_interleave(num_frames, 0)
+            qformer_mask = (qformer_mask.repeat_interleave(num_frames, 0)
+                            if qformer_mask is not None else None)
+        return self.compressor(patches, qformer_ids, qformer_mask)
+
+    def embed_inputs(self, input_ids: torch.Tensor, frame_tokens: torch.Tensor,
+                     num_frames: torch.Tensor,
+                     vid_frames: Sequence[torch.Tensor] | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """input_ids (B, L) -> inputs_embeds (B, L, C) with frame tokens at ``<frame>``
+        positions and referred frames at ``<vid>`` positions; also is_frame (B, L)."""
+        llm = base_llm(self.llm)
+        embeds = self.new_tokens.embed_ids(input_ids, llm.get_input_embeddings())
+        is_frame = input_ids == self.token_ids.frame
+        if not torch.equal(is_frame.sum(1).cpu(), num_frames.cpu()):
+            raise ValueError(f'<frame> tokens per sample {is_frame.sum(1).tolist()} do not match '
+                             f'the frames per sample {num_frames.tolist()}')
+        frame_tokens = frame_tokens.to(embeds.dtype)
+        embeds = embeds.masked_scatter(is_frame[..., None], frame_tokens)
+        is_vid = input_ids == self.token_ids.vid
+        if is_vid.any():
+            embeds = embeds.masked_scatter(
+                is_vid[..., None], frame_tokens[self._vid_index(is_vid, num_frames, vid_frames)])
+        return embeds, is_frame
+
+    @staticmethod
+    def _vid_index(is_vid: torch.Tensor, num_frames: torch.Tensor,
+                   vid_frames: Sequence[torch.Tensor] | None) -> torch.Tensor:
+        """Global frame indices (n_vid,) for the ``<vid>`` tokens, in batch order."""
+        if vid_frames is None:
+            raise ValueError('the input has <vid> tokens but no vid_frames were given')
+        offsets = torch.cumsum(num_frames, 0) - num_frames
+        index = []
+        for b, refs in enumerate(vid_frames):
+            refs = torch.as_tensor(refs, dtype=torch.long, device=num_frames.device).reshape(-1)
+            if len(refs) != int(is_vid[b].sum()):
+                raise ValueError(f'sample {b}: {int(is_vid[b].sum())} <vid> tokens but '
+                                 f'{len(refs)} referred frames')
+            if len(refs) and (refs.min() < 0 or refs.max() >= num_frames[b]):
+                raise ValueError(f'sample {b}: referred frame out of range: {refs.tolist()}')
+            index.append(refs + offsets[b])
+        return torch.cat(index)
+
+    def _hidden_pass(self, inputs: dict) -> tuple[torch.Tensor, tuple, torch.Tensor]:
+        """Full teacher-forced pass -> (last hidden (B, L, C), hidden states, is_frame (B, L))."""
+        frame_tokens = self.encode_frames(inputs['frames'], inputs['num_frames'],
+                                          inputs.get('qformer_ids'), inputs.get('qformer_mask'))
+        embeds, is_frame = self.embed_inputs(inputs['input_ids'], frame_tokens,
+                                             inputs['num_frames'], inputs.get('vid_frames'))
+        mask = build_frame_attention_mask(inputs['attention_mask'], is_frame, embeds.dtype)
+        last, hidden_states = run_decoder(self.llm, embeds, mask)
+        return last, hidden_states, is_frame
+
+    def _loc_positions(self, ids: torch.Tensor, start: int) -> torch.Tensor:
+        """Positions (M,) of the hidden states representing the ``<loc>`` tokens at or after ``start``."""
+        pos = torch.nonzero(ids[start:] == self.token_ids.loc).reshape(-1) + start
+        return pos - 1 if self.loc_hidden == 'emit' else pos
+
+    def match(self, hidden: torch.Tensor, is_frame: torch.Tensor,
+              loc_pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """hidden (L, C) of one sample -> scores S (M, T) and projected frame (T, D) / loc (M, D)."""
+        frame_feats, loc_feats = self.context_matching.project(hidden[is_frame], hidden[loc_pos])
+        return context_matching_scores(frame_feats, loc_feats), frame_feats, loc_feats
+
+    # -------------------------------------------------------------- forward
+    def forward(self, inputs: dict, data_samples: list[dict] | None = None,
+                mode: str = 'tensor') -> Any:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._hidden_pass(inputs)[0]
+        raise ValueError(f'unknown mode {mode!r}')
+
+    def loss(self, inputs: dict, data_samples: list[dict]) -> dict[str, torch.Tensor]:
+        """L = L_LM + w_cm * L_CM (+ w_loc * L_loc)."""
+        last, hidden_states, is_frame = self._hidden_pass(inputs)
+        labels = inputs['labels'][:, 1:]
+        valid = labels != -100
+        if not valid.any():
+            raise ValueError('the batch has no answer tokens to train on')
+        logits = self.new_tokens.logits(last[:, :-1][valid],
+                                        base_llm(self.llm).get_output_embeddings())
+        losses = dict(loss_lm=F.cross_entropy(logits.float(), labels[valid]))
+        hidden = hidden_states[self.hidden_layer]
+        cm, loc = [], []
+        for b, sample in enumerate(data_samples):
+            spans = torch.as_tensor(sample['spans'], dtype=torch.long).reshape(-1, 2)
+            loc_pos = self._loc_positions(inputs['input_ids'][b], int(sample['prompt_length']))
+            if len(loc_pos) != len(spans):
+                raise ValueError(f'sample {b}: the answer has {len(loc_pos)} <loc> tokens but '
+                                 f'{len(spans)} ground-truth segments')
+            if len(spans) == 0:
+                continue
+            scores, frame_feats, loc_feats = self.match(hidden[b], is_frame[b], loc_pos)
+            cm.append(context_matching_loss(scores, spans, self.temperature))
+            if self.loc_head is not None:
+                loc.append(loc_head_loss(*self.loc_head(frame_feats, loc_feats), spans))
+        zero = last.new_zeros(())
+        losses['loss_cm'] = self.cm_weight * (torch.stack(cm).mean() if cm else zero)
+        if self.loc_head is not None:
+            losses['loss_loc'] = self.loc_weight * (torch.stack(loc).mean() if loc else zero)
+        return losses
+
+    # ------------------------------------------------------------ inference
+    @torch.no_grad()
+    def predict(self, inputs: dict, data_samples: list[dict] | None = None) -> list[dict]:
+        """Generate each sample's summary and localise every ``<loc>``.
+
+        Returns per sample: its data sample's fields plus ``text``, ``forced_loc`` and
+        ``locs`` (one dict per ``<loc>``: ``curve`` (T,) cosine scores, ``frames``
+        (N, 2) half-open frame intervals, ``segments`` (N, 2) seconds, ``scores`` (N,)).
+        """
+        num_frames = inputs['num_frames']
+        frame_tokens = self.encode_frames(inputs['frames'], num_frames,
+                                          inputs.get('qformer_ids'), inputs.get('qformer_mask'))
+        per_video = torch.split(frame_tokens, num_frames.tolist())
+        samples = data_samples or [{} for _ in per_video]
+        results = []
+        for b, sample in enumerate(samples):
+            length = int(sample.get('prompt_length', inputs['attention_mask'][b].sum()))
+            vid = [inputs['vid_frames'][b]] if inputs.get('vid_frames') is not None else None
+            results.append(dict(sample, **self.generate(
+                inputs['input_ids'][b, :length], per_video[b], vid,
+                float(sample.get('sec_per_frame', 1.0)))))
+        return results
+
+    @torch.no_grad()
+    def generate(self, prompt_ids: torch.Tensor, frame_tokens: torch.Tensor,
+                 vid_frames: Sequence[torch.Tensor] | None = None,
+                 sec_per_frame: float = 1.0, decoder: dict | None = None) -> dict:
+        """Greedy generation for one video: prompt_ids (L,), frame_tokens (T, C) -> result dict."""
+        from transformers import DynamicCache
+        llm = base_llm(self.llm)
+        num_frames = torch.tensor([len(frame_tokens)], device=frame_tokens.device)
+        embeds, is_frame = self.embed_inputs(prompt_ids[None], frame_tokens, num_frames, vid_frames)
+        mask = build_frame_attention_mask(torch.ones_like(prompt_ids)[None], is_frame, embeds.dtype)
+        cache = DynamicCache(config=llm.config)
+        last, _ = run_decoder(self.llm, embeds, mask, cache)
+        banned = torch.tensor([self.token_ids.frame, self.token_ids.vid], device=last.device)
+        generated: list[int] = []
+        for _ in range(self.max_new_tokens):
+            logits = self.new_tokens.logits(last[:, -1:], llm.get_output_embeddings())
+            logits[..., banned] = torch.finfo(logits.dtype).min
+            next_id = logits.argmax(-1)  # (1, 1)
+            if int(next_id) in self.token_ids.eos:
+                break
+            generated.append(int(next_id))
+            last, _ = run_decoder(self.llm, self.new_tokens.embed_ids(
+                next_id, llm.get_input_embeddings()), None, cache)
+        forced = self.force_loc and self.token_ids.loc not in generated
+        if forced:
+            generated.append(self.token_ids.loc)
+        full = torch.cat([prompt_ids, prompt_ids.new_tensor(generated)])
+        embeds, is_frame = self.embed_inputs(full[None], frame_tokens, num_frames, vid_frames)
+        mask = build_frame_attention_mask(torch.ones_like(full)[None], is_frame, embeds.dtype)
+        _, hidden_states = run_decoder(self.llm, embeds, mask)
+        loc_pos = self._loc_positions(full, len(prompt_ids))
+        locs = []
+        if len(loc_pos):
+            scores, frame_feats, loc_feats = self.match(hidden_states[self.hidden_layer][0],
+                                                        is_frame[0], loc_pos)
+            head = self.loc_head(frame_feats, loc_feats) if self.loc_head is not None else None
+            for m, curve in enumerate(scores):
+                extra = (torch.sigmoid(head[0][m]), head[1][m]) if head is not None else None
+                locs.append(self.decode_curve(curve, sec_per_frame, decoder, extra))
+        text = self.tokenizer.decode(generated, skip_special_tokens=False)
+        return dict(text=text, forced_loc=forced, locs=locs, sec_per_frame=sec_per_frame)
+
+    def decode_curve(self, curve: torch.Tensor, sec_per_frame: float, decoder: dict | None = None,
+                     head: tuple[torch.Tensor, torch.Tensor] | None = None) -> dict:
+        """One ``<loc>``'s score curve (T,) -> dict(curve, frames, segments, scores)."""
+        cfg = dict(decoder or self.decoder)
+        kind = cfg.pop('type')
+        curve_np = curve.float().cpu().numpy()
+        if kind == 'threshold':
+            frames, scores = threshold_decode(curve_np, **cfg)
+        elif kind == 'critical_point':
+            frames, scores = critical_point_decode(curve_np, **cfg)
+        elif kind == 'loc_head':
+            if head is None:
+                raise ValueError("decoder 'loc_head' needs a model built with loc_head")
+            fg, offsets = head
+            frames, scores = loc_head_decode(curve_np, offsets.float().cpu().numpy(),
+                                             fg.float().cpu().numpy(), **cfg)
+        else:
+            raise ValueError(f'unknown decoder {kind!r}')
+        return dict(curve=curve_np, frames=frames, scores=scores,
+                    segments=frames.astype(np.float64) * sec_per_frame)
+
+    # -------------------------------------------------------- save and load
+    def _reference_prefixes(self) -> tuple[str, ...]:
+        """Parts loaded from a local checkpoint: saved by their path, not by value."""
+        cfg = self.config
+        prefixes = []
+        if cfg['llm'].get('pretrained'):
+            prefixes.append('llm.')
+        if cfg['vision_tower'].get('pretrained'):
+            prefixes.append('vision_tower.')
+        if (cfg['compressor'] or {}).get('pretrained'):
+            prefixes.append('compressor.qformer.')
+        return tuple(prefixes)
+
+    def save_pretrained(self, save_dir: str | Path) -> Path:
+        """Write ``s2l_config.json``, the peft ``adapter/`` and ``heads.safetensors``.
+
+        The heads hold every tensor except the LoRA weights (in the adapter) and
+        frozen parts that were loaded from a local checkpoint (kept by path).
+        """
+        from safetensors.torch import save_file
+        save_dir = Path(save_dir)
+        save_dir.mkdir(parents=True, exist_ok=True)
+        (save_dir / CONFIG_FILE).write_text(json.dumps(self.config, indent=2))
+        if self.config['lora'] is not None:
+            self.llm.save_pretrained(str(save_dir / ADAPTER_DIR))
+        trainable = {n for n, p in self.named_parameters() if p.requires_grad}
+        by_reference = self._reference_prefixes()
+        heads = {k: v.detach().cpu().clone().contiguous() for k, v in self.state_dict().items()
+                 if 'lora_' not in k and (k in trainable or not k.startswith(by_reference))}
+        save_file(heads, str(save_dir / HEADS_FILE))
+        return save_dir
+
+    @classmethod
+    def from_pretrained(cls, save_dir: str | Path, **overrides) -> 'S2LModel':
+        """Rebuild a model written by :meth:`save_pretrained` (``overrides`` replace config keys)."""
+        from peft.utils import load_peft_weights, set_peft_model_state_dict
+        from safetensors.torch import load_file
+        save_dir = Path(save_dir)
+        model = cls(**dict(json.loads((save_dir / CONFIG_FILE).read_text()), **overrides))
+        if model.config['lora'] is not None:
+            result = set_peft_model_state_dict(model.llm, load_peft_weights(str(save_dir / ADAPTER_DIR)))
+            if getattr(result, 'unexpected_keys', None):
+                raise ValueError(f'adapter keys not in the model: {result.unexpected_keys[:5]}')
+        _, unexpected = model.load_state_dict(load_file(str(save_dir / HEADS_FILE)), strict=False)
+        if unexpected:
+            raise ValueError(f'heads keys not in the model: {unexpected[:5]}')
+        return model
+
+
+def _plain(obj: Any) -> Any:
+    """Config dicts (possibly mmengine ConfigDicts, tuples) -> JSON-serialisable values."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj

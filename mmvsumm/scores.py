@@ -1,0 +1,154 @@
+"""Training-free importance scores (thesis eqs. 3.4, 3.5 and 3.12).
+
+All functions take frame features ``feats`` of shape ``(T, D)`` (any scale: they
+are L2-normalised here) and return one value per frame, shape ``(T,)``.
+
+Degenerate videos are handled explicitly and always give finite values:
+
+* ``T = 1``: the local dissimilarity is 0 and the global consistency is 0
+  (``log 1``: a lone frame is perfectly consistent with itself).
+* ``K = round(a * T) = 0`` (``T < 1 / (2a)``): the neighbour set is widened to the
+  single nearest neighbour (``K`` is clipped to ``[1, T - 1]``).
+* constant features / a constant score: :func:`minmax_scale` maps a constant
+  vector to ones, the neutral element of the product in eq. 3.12, so a term that
+  carries no ranking information does not change the importance.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+from scipy.special import logsumexp
+
+from .errors import VSummInputError
+
+__all__ = ['l2_normalize', 'pairwise_sq_dists', 'num_neighbours', 'local_dissimilarity',
+           'global_consistency', 'minmax_scale', 'importance_scores', 'SCORE_TERMS']
+
+SCORE_TERMS = ('align', 'uniform')
+
+
+def _check_feats(feats: np.ndarray) -> np.ndarray:
+    feats = np.asarray(feats, dtype=np.float64)
+    if feats.ndim != 2 or feats.shape[0] == 0:
+        raise VSummInputError(f'features must have shape (T >= 1, D), got {feats.shape}')
+    if not np.isfinite(feats).all():
+        raise VSummInputError('features contain NaN or infinite values')
+    return feats
+
+
+def l2_normalize(feats: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm; an all-zero row stays zero.  # (T, D) -> (T, D)"""
+    feats = _check_feats(feats)
+    norms = np.linalg.norm(feats, axis=1, keepdims=True)
+    return feats / np.maximum(norms, 1e-12)
+
+
+def pairwise_sq_dists(unit: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances of unit rows, ``2 - 2 x.y`` clipped at 0.  # (T, T)"""
+    return np.clip(2.0 - 2.0 * unit @ unit.T, 0.0, None)
+
+
+def num_neighbours(num_frames: int, ratio: float) -> int:
+    """Neighbour count ``K = round(ratio * T)`` (half up), clipped to ``[1, T - 1]``;
+    0 only when ``T = 1``."""
+    if not 0.0 < ratio <= 1.0:
+        raise VSummInputError(f'neighbour ratio must be in (0, 1], got {ratio}')
+    if num_frames <= 1:
+        return 0
+    return int(min(max(np.floor(ratio * num_frames + 0.5), 1), num_frames - 1))
+
+
+def local_dissimilarity(feats: np.ndarray, ratio: float = 0.1,
+                        include_self: bool = False) -> np.ndarray:
+    """Eq. 3.4: mean squared distance of each frame to its K cosine nearest neighbours.
+
+    Args:
+        feats: frame features.  # (T, D)
+        ratio: ``a`` in ``K = round(a * T)``.
+        include_self: the official release's neighbour set, which contains the
+            frame itself (its own nearest neighbour); the thesis excludes it.
+    Returns:
+        scores.  # (T,)
+    Ties in similarity are broken towards the lower frame index.
+    """
+    unit = l2_normalize(feats)
+    num = unit.shape[0]
+    k = num_neighbours(num, ratio)
+    if k == 0:
+        return np.zeros(num)
+    sims = unit @ unit.T
+    if not include_self:
+        np.fill_diagonal(sims, -np.inf)
+    order = np.argsort(-sims, axis=1, kind='stable')[:, :k]  # (T, K)
+    dists = pairwise_sq_dists(unit)
+    return np.take_along_axis(dists, order, axis=1).mean(axis=1)
+
+
+def global_consistency(feats: np.ndarray, include_self: bool = False) -> np.ndarray:
+    """Eq. 3.5: ``log(mean over the other frames of exp(-2 ||x_t - x||^2))``.
+
+    Args:
+        feats: frame features.  # (T, D)
+        include_self: average over all T frames including t (the release's choice).
+    Returns:
+        scores in ``[-8, 0]``; 0 for a single frame.  # (T,)
+    """
+    unit = l2_normalize(feats)
+    num = unit.shape[0]
+    if num == 1:
+        return np.zeros(1)
+    logits = -2.0 * pairwise_sq_dists(unit)
+    if not include_self:
+        np.fill_diagonal(logits, -np.inf)
+    count = num if include_self else num - 1
+    return logsumexp(logits, axis=1) - np.log(count)
+
+
+def minmax_scale(values: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1] over the video; a constant vector maps to ones.  # (T,) -> (T,)"""
+    values = np.asarray(values, dtype=np.float64)
+    low, high = values.min(), values.max()
+    if high - low <= 1e-12 * max(1.0, abs(high)):
+        return np.ones_like(values)
+    return (values - low) / (high - low)
+
+
+def importance_scores(feats: np.ndarray, ratio: float = 0.1,
+                      terms: Sequence[str] = SCORE_TERMS, eps: float = 0.05,
+                      sigma: float = 1.0, include_self: bool = False,
+                      transform: str = 'none') -> np.ndarray:
+    """Eq. 3.12 without refinement: product of min-max scaled terms + eps, smoothed.
+
+    Args:
+        feats: frame features.  # (T, D)
+        ratio: neighbour ratio ``a`` of the local dissimilarity.
+        terms: any non-empty subset of ``('align', 'uniform')``: ``align`` = eq. 3.4,
+            ``uniform`` = eq. 3.5.
+        eps: added to the product (the thesis gives no value; 0.05 is the
+            constant the official release adds for SumMe).
+        sigma: standard deviation (in sampled steps) of the temporal Gaussian
+            smoothing; 0 disables it.
+        include_self: the release's neighbour/uniformity convention (see above).
+        transform: ``'none'`` or ``'exp'`` (``exp(p - 1)``, the release's TVSum
+            post-processing), applied before smoothing.
+    Returns:
+        importance, finite and positive.  # (T,)
+    """
+    unknown = set(terms) - set(SCORE_TERMS)
+    if not terms or unknown:
+        raise VSummInputError(f'terms must be a non-empty subset of {SCORE_TERMS}, got {terms}')
+    if transform not in ('none', 'exp'):
+        raise VSummInputError(f"transform must be 'none' or 'exp', got {transform!r}")
+    product = np.ones(_check_feats(feats).shape[0])
+    if 'align' in terms:
+        product *= minmax_scale(local_dissimilarity(feats, ratio, include_self))
+    if 'uniform' in terms:
+        product *= minmax_scale(global_consistency(feats, include_self))
+    scores = product + eps
+    if transform == 'exp':
+        scores = np.exp(scores - 1.0)
+    if sigma > 0:
+        scores = gaussian_filter1d(scores, sigma, mode='nearest')
+    return scores

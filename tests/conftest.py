@@ -1,0 +1,13 @@
+"""Fixtures shared by every package's tests."""
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope='session')
+def coco_mini(tmp_path_factory) -> Path:
+    """A COCO-style folder (train2017/ + annotations/) of 16 real photos."""
+    from mmcontrast.assets import coco_image_folder
+    return coco_image_folder(tmp_path_factory.mktemp('coco_mini'), num=16)

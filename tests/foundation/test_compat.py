@@ -1,0 +1,118 @@
+"""Each workaround of mmcontrast.compat, with a check that fails without it."""
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import mmcontrast  # noqa: F401
+from mmcontrast import compat
+
+
+def _reference_hue_rotation(bgr: np.ndarray, factor: float) -> np.ndarray:
+    """Rotate the 8-bit full-range hue by int(factor*255) steps, modulo 256."""
+    import cv2
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV_FULL).astype(np.int64)
+    hsv[..., 0] = (hsv[..., 0] + int(factor * 255)) % 256
+    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR_FULL)
+
+
+@pytest.mark.parametrize('factor', [-0.5, -0.1, -0.004, 0.0, 0.1, 0.5])
+def test_adjust_hue_accepts_negative_shifts(factor):
+    import mmcv
+    rng = np.random.default_rng(0)
+    bgr = rng.integers(0, 256, size=(24, 32, 3), dtype=np.uint8)
+    out = mmcv.adjust_hue(bgr, factor, backend='cv2')
+    np.testing.assert_array_equal(out, _reference_hue_rotation(bgr, factor))
+    pil_out = mmcv.adjust_hue(bgr, factor, backend='pillow')
+    assert pil_out.shape == bgr.shape and pil_out.dtype == np.uint8
+
+
+def test_adjust_hue_upstream_still_broken():
+    """The fix is needed: mmcv's own function fails on numpy 2 for a negative shift.
+    When this starts failing, upstream is fixed and the workaround can go."""
+    import importlib.util
+    spec = importlib.util.find_spec('mmcv.image.photometric')
+    source = open(spec.origin).read()
+    namespace: dict = {}
+    start = source.index('def adjust_hue(')
+    end = source.index('\ndef ', start + 1)
+    exec(compile('import numpy as np\nimport cv2\nfrom typing import Optional\n'
+                 'imread_backend = "cv2"\n' + source[start:end], 'upstream', 'exec'), namespace)
+    with pytest.raises(OverflowError):
+        namespace['adjust_hue'](np.zeros((4, 4, 3), np.uint8), -0.1, backend='cv2')
+
+
+def test_colorjitter_pipeline_with_negative_hue():
+    from mmpretrain.datasets.transforms import ColorJitter
+    transform = ColorJitter(brightness=0., contrast=0., saturation=0., hue=(-0.2, -0.1))
+    img = np.random.default_rng(1).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    out = transform(dict(img=img))['img']
+    assert out.shape == img.shape and not np.array_equal(out, img)
+
+
+def _mmengine_style_checkpoint(path):
+    from mmengine.logging import HistoryBuffer
+    buffer = HistoryBuffer()
+    buffer.update(0.5)
+    buffer.update(np.float64(0.25))
+    torch.save({'meta': {'iter': 3, 'seed': np.int64(7)},
+                'state_dict': {'w': torch.ones(2)},
+                'message_hub': {'log_scalars': {'train/loss': buffer},
+                                'runtime_info': {'iter': 3}}}, path)
+
+
+def test_mmengine_checkpoint_loads_with_weights_only(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    path = tmp_path / 'ckpt.pth'
+    _mmengine_style_checkpoint(path)
+    loaded = _load_checkpoint(str(path), map_location='cpu')
+    assert loaded['message_hub']['log_scalars']['train/loss'].mean() == pytest.approx(0.375)
+    assert loaded['meta']['seed'] == 7
+    with pytest.raises(pickle.UnpicklingError):  # what happens without the fix
+        torch.load(path, map_location='cpu')
+
+
+class _RunsCodeOnLoad:
+    def __reduce__(self):
+        return (subprocess.call, (['touch', str(self.marker)],))
+
+
+def test_untrusted_checkpoint_is_refused_not_executed(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    payload = _RunsCodeOnLoad()
+    payload.marker = tmp_path / 'executed'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'extra': payload}, path)
+    with pytest.raises(RuntimeError, match='refusing to load'):
+        _load_checkpoint(str(path), map_location='cpu')
+    assert not payload.marker.exists()
+
+
+def test_cpu_distributed_launcher_uses_gloo(tmp_path):
+    """mmengine's pytorch launcher, run in 2 processes without CUDA."""
+    script = tmp_path / 'init.py'
+    script.write_text(
+        'import mmcontrast, torch, torch.distributed as dist\n'
+        'from mmengine.dist import init_dist, get_rank, get_world_size, all_reduce\n'
+        'from mmengine.model import MMDistributedDataParallel\n'
+        "init_dist('pytorch', backend='nccl')\n"
+        'assert dist.get_backend() == "gloo" and get_world_size() == 2\n'
+        'value = torch.tensor([float(get_rank() + 1)])\n'
+        'all_reduce(value, op="sum")\n'
+        'assert value.item() == 3.0\n'
+        'model = MMDistributedDataParallel(module=torch.nn.Linear(2, 2), device_ids=[0])\n'
+        'print("ok", get_rank())\n')
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+         f'--master_port={port}', str(script)],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count('ok') == 2
+    assert compat._applied

@@ -1,0 +1,57 @@
+"""FeatureQueue: FIFO order, wrap-around, and 2 gloo processes == 1 process."""
+import os
+import socket
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from mmpixcon.models import FeatureQueue
+
+
+def test_fifo_and_wraparound_match_a_list_reference():
+    torch.manual_seed(0)
+    queue = FeatureQueue(length=10, dim=3)
+    reference = [row.clone() for row in queue.feats]
+    ptr = 0
+    for n in (4, 4, 4, 13):  # wraps twice; the last push is longer than the queue
+        keys = torch.randn(n, 3)
+        for row in keys[-10:]:
+            reference[ptr] = row
+            ptr = (ptr + 1) % 10
+        queue.push(keys)
+        torch.testing.assert_close(queue.feats, torch.stack(reference))
+        assert int(queue.ptr) == ptr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _worker(rank: int, port: int, batches: list, out_dir: str) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=2)
+    try:
+        torch.manual_seed(0)  # same initial queue on both ranks
+        queue = FeatureQueue(length=12, dim=4)
+        for batch in batches:
+            queue.push(batch.chunk(2)[rank])  # this rank's half of the global batch
+        torch.save(queue.state_dict(), os.path.join(out_dir, f'rank{rank}.pth'))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_two_processes_enqueue_what_one_process_would(tmp_path):
+    torch.manual_seed(1)
+    batches = [torch.randn(6, 4) for _ in range(3)]  # global batch 6 = 2 x 3
+    mp.spawn(_worker, args=(_free_port(), batches, str(tmp_path)), nprocs=2, join=True)
+    torch.manual_seed(0)
+    single = FeatureQueue(length=12, dim=4)
+    for batch in batches:
+        single.push(batch)
+    for rank in range(2):
+        state = torch.load(tmp_path / f'rank{rank}.pth')
+        torch.testing.assert_close(state['feats'], single.feats)
+        assert int(state['ptr']) == int(single.ptr)
