@@ -32,13 +32,13 @@ def segment_scatter(feats: np.ndarray) -> np.ndarray:
     diag = np.concatenate([[0.0], np.cumsum(np.diag(gram))])  # (T + 1,)
     block = np.zeros((num + 1, num + 1))
     block[1:, 1:] = gram.cumsum(0).cumsum(1)
-    idx = np.arange(num + 1)
-    start, end = idx[:, None], idx[None, :]
-    inner = block[end, end] - block[start, end] - block[end, start] + block[start, start]
+    corner = np.diag(block)  # block[j, j]
+    inner = corner[None, :] - block - block.T + corner[:, None]  # [i, j]: sum over [i,j)^2
+    length = np.arange(num + 1)[None, :] - np.arange(num + 1)[:, None]  # j - i
     with np.errstate(divide='ignore', invalid='ignore'):
-        scatter = (diag[end] - diag[start]) - inner / (end - start)
+        scatter = (diag[None, :] - diag[:, None]) - inner / length
     scatter = np.maximum(scatter, 0.0)  # round-off can make a zero scatter negative
-    scatter[start >= end] = np.inf
+    scatter[length <= 0] = np.inf
     return scatter
 
 
@@ -67,16 +67,17 @@ def kts(feats: np.ndarray, max_change_points: int | None = None,
     scatter = segment_scatter(feats)
     num = scatter.shape[0] - 1
     limit = num - 1 if max_change_points is None else min(int(max_change_points), num - 1)
+    by_end = np.ascontiguousarray(scatter.T)  # by_end[j, i] = S[i, j]: rows are contiguous
     best = scatter[0].copy()  # (T + 1,) cheapest cost of [0, j) with m change points
     best_m, best_total = 0, best[num] / num
     back = []  # back[m - 1][j]: start of the last segment of [0, j) with m change points
     for m in range(1, max(limit, 0) + 1):
         if kts_penalty(m, num, vmax) >= best_total:
             break  # costs are >= 0, so no larger m can win
-        cand = best[m - 1:num, None] + scatter[m - 1:num, m:num + 1]  # (T-m+1, T-m+1)
-        arg = np.argmin(cand, axis=0)
+        cand = best[None, m - 1:num] + by_end[m:num + 1, m - 1:num]  # (j, i), j >= m
+        arg = np.argmin(cand, axis=1)
         new = np.full(num + 1, np.inf)
-        new[m:] = cand[arg, np.arange(num - m + 1)]
+        new[m:] = cand[np.arange(num - m + 1), arg]
         ptr = np.zeros(num + 1, dtype=np.int64)
         ptr[m:] = arg + m - 1
         back.append(ptr)

@@ -6,7 +6,8 @@ import numpy as np
 from .errors import VSummInputError
 from .knapsack import knapsack
 
-__all__ = ['frame_scores', 'shot_scores', 'keyshot_summary', 'summary_from_shots']
+__all__ = ['frame_scores', 'shot_scores', 'keyshot_summary', 'summary_from_shots',
+           'step_segments_to_shots', 'split_long_shots']
 
 
 def frame_scores(scores: np.ndarray, picks: np.ndarray, num_frames: int) -> np.ndarray:
@@ -90,3 +91,29 @@ def keyshot_summary(scores: np.ndarray, shots: np.ndarray, num_frames: int,
     lengths = shots[:, 1] - shots[:, 0] + 1
     chosen = knapsack(values, lengths, int(num_frames * proportion))
     return summary_from_shots(shots, chosen, num_frames), chosen
+
+
+def step_segments_to_shots(segments: np.ndarray, picks: np.ndarray,
+                           num_frames: int) -> np.ndarray:
+    """Frame ranges of segments of sampled steps (e.g. from KTS).  # (S, 2) -> (S, 2)
+
+    A segment starting at step ``b`` starts at frame ``picks[b]`` (the first at 0)
+    and ends just before the next one (the last at ``num_frames - 1``).
+    """
+    starts = np.asarray(picks, dtype=np.int64)[np.asarray(segments)[:, 0]]
+    starts[0] = 0
+    ends = np.append(starts[1:] - 1, num_frames - 1)
+    return np.stack([starts, ends], axis=1)
+
+
+def split_long_shots(shots: np.ndarray, max_len: int) -> np.ndarray:
+    """Cut every shot longer than ``max_len`` frames into equal consecutive pieces
+    of at most ``max_len`` frames.  # (S, 2) -> (S', 2)"""
+    if max_len < 1:
+        raise VSummInputError(f'maximum shot length must be >= 1, got {max_len}')
+    pieces = []
+    for first, last in np.asarray(shots, dtype=np.int64):
+        count = -(-(last - first + 1) // max_len)
+        bounds = np.linspace(first, last + 1, count + 1).round().astype(np.int64)
+        pieces += [(b, e - 1) for b, e in zip(bounds[:-1], bounds[1:])]
+    return np.array(pieces, dtype=np.int64)

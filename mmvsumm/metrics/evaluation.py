@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import VSummInputError
 from ..io.h5 import VideoRecord
 from ..kts import change_points_to_segments, kts
-from ..summary import frame_scores, keyshot_summary
+from ..summary import frame_scores, keyshot_summary, step_segments_to_shots
 from .functional import f1_score, rank_correlation
 from .protocol import Protocol
 
@@ -46,11 +46,9 @@ def reference_scores(record: VideoRecord, protocol: Protocol) -> np.ndarray:
 
 def kts_shots(record: VideoRecord) -> np.ndarray:
     """Shots (inclusive frame ranges) from KTS on the record's features.  # (S, 2)"""
-    segments = change_points_to_segments(kts(record.features), len(record.features))
-    starts = record.picks[segments[:, 0]]
-    starts[0] = 0
-    ends = np.append(starts[1:] - 1, record.n_frames - 1)
-    return np.stack([starts, ends], axis=1)
+    steps = len(record.features)
+    segments = change_points_to_segments(kts(record.features), steps)
+    return step_segments_to_shots(segments, record.picks, record.n_frames)
 
 
 def evaluate_video(scores: np.ndarray, record: VideoRecord, protocol: Protocol,

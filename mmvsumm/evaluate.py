@@ -1,0 +1,80 @@
+"""Evaluation of one dataset in one setting: what ``mmvsumm evaluate`` runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import VSummInputError
+from .io.h5 import read_eccv16
+from .io.tvsum_anno import attach_tvsum_scores
+from .metrics.evaluation import VideoResult, evaluate_video, human_video, mean_result
+from .metrics.protocol import Protocol
+from .presets import method_label, score_options
+from .scores import importance_scores
+from .splits import h5_stem, read_splits, shipped_split_file
+
+__all__ = ['EvalReport', 'run_evaluation']
+
+
+@dataclass
+class EvalReport:
+    """Per-video, per-split and overall results of one evaluation."""
+
+    dataset: str
+    setting: str
+    method: str
+    protocol: Protocol
+    score_options: dict
+    split_file: str
+    videos: list[VideoResult] = field(default_factory=list)
+    splits: list[VideoResult] = field(default_factory=list)
+
+    @property
+    def overall(self) -> VideoResult:
+        """Mean over splits of the mean over each split's test videos."""
+        return mean_result(self.method, self.splits)
+
+
+def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
+                   scores: str = 'align+uniform', variant: str = 'thesis',
+                   ratio: float = 0.1, protocol: Protocol | None = None,
+                   anno: str | Path | None = None, split_file: str | Path | None = None,
+                   human: bool = False) -> EvalReport:
+    """Score every test video of every split and aggregate.
+
+    Training-free scores do not depend on the training keys, so the canonical
+    and augmented settings give the same numbers (as in the thesis's table 3.3);
+    transfer tests on the whole dataset.
+    """
+    protocol = protocol or Protocol(dataset)
+    split_path = Path(split_file) if split_file else shipped_split_file(dataset, setting)
+    splits = read_splits(split_path)
+    stem = h5_stem(dataset)
+    tests = []
+    for index, split in enumerate(splits):
+        foreign = [k for k in split.test_keys if not k.startswith(stem + '/')]
+        if foreign:
+            raise VSummInputError(f'{split_path}: split {index}: test keys {foreign[:3]} '
+                                  f'are not from {stem}')
+        tests.append([k.split('/')[1] for k in split.test_keys])
+    keys = sorted({k for test in tests for k in test}, key=lambda k: int(k.split('_')[-1]))
+    records = read_eccv16(h5, keys)
+    if dataset == 'tvsum' and protocol.rank_level != 'gtscore':
+        if anno is None:
+            from mmcontrast.assets import tvsum_anno_path
+            anno = tvsum_anno_path()
+        attach_tvsum_scores(records, anno)
+    options = score_options(scores, variant, dataset, ratio)
+    method = 'human (leave-one-out)' if human else method_label(scores)
+    results = {}
+    for key, record in records.items():
+        if human:
+            results[key] = human_video(record, protocol)
+        else:
+            results[key] = evaluate_video(importance_scores(record.features, **options),
+                                          record, protocol)
+    report = EvalReport(dataset, setting, method, protocol, options, str(split_path),
+                        videos=list(results.values()))
+    for index, test in enumerate(tests):
+        report.splits.append(mean_result(f'split {index}', (results[k] for k in test)))
+    return report

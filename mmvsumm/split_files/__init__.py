@@ -1,0 +1,1 @@
+"""Shipped split files (DSNet yml layout), made by ``mmvsumm splits``."""
