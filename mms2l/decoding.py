@@ -141,12 +141,11 @@ def local_maxima(arr: np.ndarray) -> list[tuple[int, int]]:
     return peaks
 
 
-def _descend(arr: np.ndarray, start: int, step: int) -> int:
-    """Walk from ``start`` in direction ``step`` while values do not increase."""
-    idx = start
-    while 0 <= idx + step < len(arr) and arr[idx + step] <= arr[idx]:
-        idx += step
-    return idx
+def _descend(values: list[float], run: int, step: int) -> int:
+    """From plateau ``run`` walk in direction ``step`` while plateau values strictly fall."""
+    while 0 <= run + step < len(values) and values[run + step] < values[run]:
+        run += step
+    return run
 
 
 def critical_point_decode(curve: ArrayLike, sigma: float = 1.0,
@@ -154,16 +153,24 @@ def critical_point_decode(curve: ArrayLike, sigma: float = 1.0,
                           max_segments: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Critical-point decoder: smooth, take every local maximum, extend to nearest minima.
 
-    Each maximum (a plateau counts once) yields ``[left_min, right_min + 1)``; its score
-    is the peak height after min-max scaling of the smoothed curve. ``nms_iou`` (off by
-    default) optionally suppresses overlapping segments.
+    Plateaus of equal values count as one point. Each maximum spans from the frame
+    of the nearest minimum on its left to that on its right (the minimum frames
+    closest to the peak), as ``[left, right + 1)``; its score is the peak height after
+    min-max scaling of the smoothed curve. ``nms_iou`` (off by default) optionally
+    suppresses overlapping segments.
     """
     smooth = gaussian_smooth(curve, sigma)
     scaled = minmax_scale(smooth)
+    runs = _plateau_runs(smooth)
+    values = [smooth[s] for s, _ in runs]
+    peaks = set(local_maxima(smooth))
     segs, scores = [], []
-    for s, e in local_maxima(smooth):
-        left = _descend(smooth, s, -1)
-        right = _descend(smooth, e - 1, +1)
+    for r, (s, e) in enumerate(runs):
+        if (s, e) not in peaks:
+            continue
+        lr, rr = _descend(values, r, -1), _descend(values, r, +1)
+        left = s if lr == r else runs[lr][1] - 1
+        right = e - 1 if rr == r else runs[rr][0]
         segs.append((left, right + 1))
         scores.append(scaled[s])
     segs_arr = np.array(segs, dtype=np.int64).reshape(-1, 2)

@@ -1,6 +1,7 @@
 """MMEngine registries of the ``mms2l`` scope (children of MMEngine's root registries)."""
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
@@ -15,3 +16,4 @@ FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=['mms2l.da
                      scope='mms2l')
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['mms2l.evaluation'],
                    scope='mms2l')
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['mms2l.hooks'], scope='mms2l')

@@ -119,7 +119,7 @@ class S2LModel(BaseModel):
             hits = {r.pattern for r in regexes if r.search(name)}
             used |= hits
             param.requires_grad_(bool(hits))
-        for pattern in set(patterns) - used:
+        for pattern in set(patterns) - used - set(DEFAULT_TRAINABLE):
             print_log(f'trainable pattern {pattern!r} matches no parameter', logger='current',
                       level=30)
 

@@ -1,0 +1,188 @@
+"""Pipeline steps for ETSum-style samples: load frames, resize/crop, build the token sequence."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..registry import TRANSFORMS
+from ..tokenization import FRAME_TOKEN, LOC_TOKEN, build_prompt, load_tokenizer, token_ids
+
+
+def sample_times(duration: float, fps: float, max_frames: int) -> np.ndarray:
+    """Centre times (T,) of frames sampled at ``fps``; at most ``max_frames``, spread
+    uniformly over the video when it is longer (then each frame covers duration / T)."""
+    if duration <= 0 or fps <= 0 or max_frames <= 0:
+        raise ValueError(f'need duration, fps, max_frames > 0, got {duration}, {fps}, {max_frames}')
+    count = min(max(1, int(round(duration * fps))), max_frames)
+    return (np.arange(count) + 0.5) * duration / count
+
+
+def video_duration(path: str | Path) -> float:
+    """Duration in seconds from the container metadata (PyAV)."""
+    import av
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        if stream.duration is not None and stream.time_base is not None:
+            return float(stream.duration * stream.time_base)
+        if container.duration is not None:
+            return container.duration / 1e6
+    raise ValueError(f'{path}: the container does not state its duration')
+
+
+def decode_video(path: str | Path, times: np.ndarray) -> np.ndarray:
+    """Stream-decode a video with PyAV keeping the frame shown at each of ``times``
+    (sorted seconds) -> frames (T, H, W, 3) uint8. Only the kept frames are stored."""
+    import av
+    kept: list[np.ndarray] = []
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        start = None
+        previous = None
+        for frame in container.decode(stream):
+            t = float(frame.time or 0.0)
+            start = t if start is None else start
+            while len(kept) < len(times) and t - start > times[len(kept)] and previous is not None:
+                kept.append(previous)
+            if len(kept) == len(times):
+                break
+            previous = frame.to_ndarray(format='rgb24')
+        if previous is None:
+            raise ValueError(f'{path}: the video has zero decodable frames')
+        kept.extend([previous] * (len(times) - len(kept)))
+    return np.stack(kept)
+
+
+@TRANSFORMS.register_module()
+class LoadVideoFrames:
+    """Load ``results['video_path']`` sampled at ``fps`` (at most ``max_frames``).
+
+    Videos are decoded with PyAV; ``.npy`` files hold frames (T, H, W, 3) uint8 or
+    features (T, K, C) already at ``results['fps']`` (default ``fps``). Adds
+    ``frames`` and ``sec_per_frame`` (seconds covered by one sampled frame).
+    """
+
+    def __init__(self, fps: float = 1.0, max_frames: int = 350) -> None:
+        self.fps, self.max_frames = fps, max_frames
+
+    def __call__(self, results: dict) -> dict:
+        path = Path(results['video_path'])
+        if path.suffix == '.npy':
+            frames = np.load(path)
+            if len(frames) == 0:
+                raise ValueError(f'{path}: zero frames')
+            duration = results.get('duration') or len(frames) / results.get('fps', self.fps)
+            times = sample_times(duration, self.fps, self.max_frames)
+            index = np.minimum((times / duration * len(frames)).astype(int), len(frames) - 1)
+            frames = frames[index]
+        else:
+            duration = results.get('duration') or video_duration(path)
+            times = sample_times(duration, self.fps, self.max_frames)
+            frames = decode_video(path, times)
+        results.update(frames=frames, duration=float(duration),
+                       sec_per_frame=float(duration) / len(frames))
+        return results
+
+
+@TRANSFORMS.register_module()
+class ResizeCenterCrop:
+    """Frames (T, H, W, 3) uint8 -> (T, 3, size, size) uint8: short side to ``size``, centre crop."""
+
+    def __init__(self, size: int = 224) -> None:
+        self.size = size
+
+    def __call__(self, results: dict) -> dict:
+        frames = torch.as_tensor(np.ascontiguousarray(results['frames'])).permute(0, 3, 1, 2)
+        h, w = frames.shape[-2:]
+        scale = self.size / min(h, w)
+        nh, nw = max(self.size, round(h * scale)), max(self.size, round(w * scale))
+        resized = F.interpolate(frames.float(), size=(nh, nw), mode='bilinear',
+                                antialias=True, align_corners=False)
+        top, left = (nh - self.size) // 2, (nw - self.size) // 2
+        crop = resized[..., top:top + self.size, left:left + self.size]
+        results['frames'] = crop.round().clamp(0, 255).to(torch.uint8)
+        return results
+
+
+@lru_cache(maxsize=4)
+def _cached_tokenizer(path: str, gguf_file: str | None):
+    return load_tokenizer(path, gguf_file)
+
+
+def seconds_to_frames(segments: np.ndarray, sec_per_frame: float, num_frames: int) -> np.ndarray:
+    """Spans in seconds (M, 2) -> inclusive frame indices (M, 2) of the frames they overlap."""
+    segments = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
+    if (segments[:, 1] < segments[:, 0]).any():
+        raise ValueError(f'segments must have start <= end, got {segments.tolist()}')
+    start = np.floor(segments[:, 0] / sec_per_frame)
+    end = np.maximum(start, np.ceil(segments[:, 1] / sec_per_frame) - 1)
+    return np.clip(np.stack([start, end], 1), 0, num_frames - 1).astype(np.int64)
+
+
+@TRANSFORMS.register_module()
+class FormatS2LInputs:
+    """Build the token sequence and the packed sample.
+
+    Prompt: the tokenizer's chat template around ``<frame>\\n{query}``, the single
+    ``<frame>`` then expanded to one token per frame. Answer (when ``summaries``
+    exist): each summary followed by ``<loc>``, then end-of-sequence; prompt tokens
+    get label -100. ``<vid>`` tokens in the query refer to ``vid_times`` (seconds).
+
+    Args:
+        tokenizer: kwargs of :func:`load_tokenizer` (``path``, ``gguf_file``).
+        with_answer: append the answer (training); off for generation.
+        qformer_tokenizer: optional kwargs for the Q-Former's own tokenizer
+            (``AutoTokenizer.from_pretrained(path)``); the query conditions the Q-Former.
+    """
+
+    def __init__(self, tokenizer: dict, with_answer: bool = True,
+                 qformer_tokenizer: dict | None = None) -> None:
+        self.tokenizer_cfg = (tokenizer['path'], tokenizer.get('gguf_file'))
+        self.with_answer = with_answer
+        self.qformer_path = qformer_tokenizer['path'] if qformer_tokenizer else None
+
+    def __call__(self, results: dict) -> dict:
+        tokenizer = _cached_tokenizer(*self.tokenizer_cfg)
+        ids = token_ids(tokenizer)
+        frames = results['frames']
+        num_frames = len(frames)
+        if num_frames == 0:
+            raise ValueError(f"sample {results.get('idx')}: zero frames")
+        prompt = build_prompt(tokenizer, f"{FRAME_TOKEN}\n{results['query']}")
+        prompt_ids = tokenizer(prompt, add_special_tokens=False)['input_ids']
+        if prompt_ids.count(ids.frame) != 1:
+            raise ValueError(f'the prompt must contain exactly one {FRAME_TOKEN}: {prompt!r}')
+        at = prompt_ids.index(ids.frame)
+        prompt_ids = prompt_ids[:at] + [ids.frame] * num_frames + prompt_ids[at + 1:]
+        answer_ids: list[int] = []
+        summaries = results.get('summaries') or []
+        if self.with_answer:
+            answer = ' '.join(f'{s.strip()} {LOC_TOKEN}' for s in summaries)
+            answer_ids = tokenizer(answer, add_special_tokens=False)['input_ids'] + [ids.eos[0]]
+        input_ids = torch.tensor(prompt_ids + answer_ids, dtype=torch.long)
+        labels = input_ids.clone()
+        labels[:len(prompt_ids)] = -100
+        spf = results['sec_per_frame']
+        segments = np.asarray(results.get('segments') or np.zeros((0, 2)), dtype=np.float64)
+        inputs = dict(frames=torch.as_tensor(frames), input_ids=input_ids, labels=labels,
+                      vid_frames=torch.as_tensor(
+                          np.minimum(np.asarray(results.get('vid_times') or [], dtype=np.float64)
+                                     // spf, num_frames - 1), dtype=torch.long))
+        if self.qformer_path is not None:
+            q_tok = _cached_qformer_tokenizer(self.qformer_path)
+            inputs['qformer_ids'] = torch.tensor(q_tok(results['query'])['input_ids'])
+        sample = dict(idx=results.get('idx'), task=results.get('task'), query=results['query'],
+                      video=str(results.get('video_path')), duration=results['duration'],
+                      sec_per_frame=spf, prompt_length=len(prompt_ids), num_frames=num_frames,
+                      gt_segments=segments.reshape(-1, 2),
+                      spans=seconds_to_frames(segments, spf, num_frames))
+        return dict(inputs=inputs, data_sample=sample)
+
+
+@lru_cache(maxsize=2)
+def _cached_qformer_tokenizer(path: str):
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(path)
