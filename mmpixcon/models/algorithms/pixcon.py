@@ -23,8 +23,8 @@ MATCHINGS = ('similarity', 'coordinate')
 class _Encoded(NamedTuple):
     feat: Tensor  # (B, C, H, W) backbone C5 map
     glob: Tensor  # (B, D) global projection (predicted for the online net)
-    dense: Tensor  # (B, D, H*W) dense projection (predicted for the online net)
-    pooled: Tensor  # (B, D) average-pooled dense projection (the dense queue's key)
+    dense: Optional[Tensor] = None  # (B, D, H*W) dense projection (predicted, online)
+    pooled: Optional[Tensor] = None  # (B, D) average-pooled dense projection (queue key)
 
 
 @MODELS.register_module()
@@ -39,9 +39,11 @@ class PixCon(BaseSelfSupervisor):
 
     Args:
         backbone, neck: configs; the neck returns ``[global, dense, pooled]``
-            (:class:`PixConNeck` or mmpretrain's ``DenseCLNeck``).
+            (:class:`PixConNeck` or mmpretrain's ``DenseCLNeck``), or only
+            ``(global, )`` (``NonLinearNeck``) for image-level MoCo-v2+ with
+            ``loss_lambda=0``.
         predictor: NonLinearNeck-style config on the global projection, or None.
-        dense_predictor: same, applied to every pixel of the dense projection.
+        dense_predictor: same, applied to every pixel of the dense projection, or None.
         matching: ``'similarity'`` (eq. 2.3) or ``'coordinate'`` (eq. 2.5).
         reweighting: None, ``'semantic'`` (SR, eq. 2.7), ``'spatial'`` or ``'similarity'``.
         alpha: sharpening exponent of the weights.
@@ -68,8 +70,6 @@ class PixCon(BaseSelfSupervisor):
             raise ValueError(f'reweighting must be one of {REWEIGHTINGS}, got {reweighting!r}')
         if matching == 'coordinate' and reweighting is not None:
             raise ValueError('coordinate matching aligns the views itself; use reweighting=None')
-        if (predictor is None) != (dense_predictor is None):
-            raise ValueError('give both predictor and dense_predictor, or neither')
         super().__init__(backbone=backbone, neck=neck, pretrained=pretrained,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.predictor = MODELS.build(predictor) if predictor is not None else None
@@ -90,26 +90,33 @@ class PixCon(BaseSelfSupervisor):
         else:
             raise ValueError(f"momentum_schedule must be 'cosine' or 'constant', "
                              f'got {momentum_schedule!r}')
+        self.with_dense = loss_lambda > 0  # fixed at build time, whatever hooks do later
         self.global_queue = FeatureQueue(queue_len, feat_dim)
-        self.dense_queue = FeatureQueue(queue_len, feat_dim)
+        self.dense_queue = FeatureQueue(queue_len, feat_dim) if self.with_dense else None
+
+    def _encode(self, backbone: nn.Module, neck: nn.Module, img: Tensor) -> _Encoded:
+        feat = backbone(img)[-1]
+        out = _Encoded(feat, *neck((feat, )))
+        if out.dense is None and self.with_dense:
+            raise ValueError('the neck gives no dense output: use a dense neck or loss_lambda=0')
+        return out
 
     def _online(self, img: Tensor) -> _Encoded:
-        feat = self.backbone(img)[-1]
-        glob, dense, pooled = self.neck((feat, ))
+        out = self._encode(self.backbone, self.neck, img)
         if self.predictor is not None:
-            glob = self.predictor((glob, ))[0]
-            dense = per_pixel(self.dense_predictor, dense)
-        return _Encoded(feat, glob, dense, pooled)
+            out = out._replace(glob=self.predictor((out.glob, ))[0])
+        if self.dense_predictor is not None and out.dense is not None:
+            out = out._replace(dense=per_pixel(self.dense_predictor, out.dense))
+        return out
 
     @torch.no_grad()
     def _target(self, img: Tensor) -> _Encoded:
-        backbone, neck = self.target_net.module
         if self.shuffle_bn:
             img, unshuffle = batch_shuffle_ddp(img)
-        feat = backbone(img)[-1]
-        out = _Encoded(feat, *neck((feat, )))
+        out = self._encode(*self.target_net.module, img)
         if self.shuffle_bn:
-            out = _Encoded(*(batch_unshuffle_ddp(t, unshuffle) for t in out))
+            out = _Encoded(*(None if t is None else batch_unshuffle_ddp(t, unshuffle)
+                             for t in out))
         return out
 
     @staticmethod
@@ -155,18 +162,23 @@ class PixCon(BaseSelfSupervisor):
         with torch.no_grad():
             self.target_net.update_parameters(nn.Sequential(self.backbone, self.neck))
             target = {kv: self._target(inputs[kv]) for _, kv in pairs}
-        needs_geometry = self.matching == 'coordinate' or self.reweighting is not None
+        dense = self.with_dense
+        needs_geometry = dense and (self.matching == 'coordinate' or self.reweighting is not None)
         geometry = self._geometry(data_samples, inputs[0].device) if needs_geometry else None
         # snapshots: the losses must not see (nor autograd trip over) the push below
-        global_queue, dense_queue = self.global_queue.feats.clone(), self.dense_queue.feats.clone()
+        global_queue = self.global_queue.feats.clone()
+        dense_queue = self.dense_queue.feats.clone() if dense else None
         loss_img = loss_pix = 0.
         for qv, kv in pairs:
             q, k = online[qv], target[kv]
             loss_img = loss_img + info_nce(F.normalize(q.glob, dim=1), F.normalize(k.glob, dim=1),
                                            global_queue, self.temperature)
-            loss_pix = loss_pix + self._pixel_loss(q, k, qv, kv, dense_queue, geometry)
-        key = target[pairs[0][1]]
+            if dense:
+                loss_pix = loss_pix + self._pixel_loss(q, k, qv, kv, dense_queue, geometry)
+        key = target[pairs[0][1]]  # DenseCL enqueues its key view; so do both directions here
         self.global_queue.push(F.normalize(key.glob, dim=1))
-        self.dense_queue.push(F.normalize(key.pooled, dim=1))
-        return dict(loss_img=(1 - self.loss_lambda) * loss_img,
-                    loss_pix=self.loss_lambda * loss_pix)
+        losses = dict(loss_img=(1 - self.loss_lambda) * loss_img)
+        if dense:
+            self.dense_queue.push(F.normalize(key.pooled, dim=1))
+            losses['loss_pix'] = self.loss_lambda * loss_pix
+        return losses

@@ -1,0 +1,18 @@
+# COCO train2017 with mmpretrain's BYOL pipeline (independent random crops,
+# no overlap guarantee): the BYOL baseline and the benchmark reference.
+_base_ = ['./coco_pixcon.py']
+
+
+def _byol_view(photometric):
+    return [dict(type='RandomResizedCrop', scale=_base_.crop_size, backend='cv2',
+                 interpolation='bilinear'),
+            dict(type='RandomFlip', prob=0.5)] + photometric
+
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=[1, 1],
+         transforms=[_byol_view(_base_.view_pipeline1), _byol_view(_base_.view_pipeline2)]),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
