@@ -52,10 +52,9 @@ def read_tvsum_anno(path: str | Path) -> dict[str, TVSumAnnotation]:
             raise VSummInputError(f'{path}: line {number}: expected 3 tab-separated '
                                   f'fields, got {len(parts)}')
         vid, category, text = parts
-        try:
-            scores = np.array(text.split(','), dtype=np.float64)
-        except ValueError as exc:
-            raise VSummInputError(f'{path}: line {number} ({vid}): non-numeric score') from exc
+        scores = np.fromstring(text, dtype=np.float64, sep=',')  # stops at bad text
+        if scores.size != text.count(',') + 1:
+            raise VSummInputError(f'{path}: line {number} ({vid}): non-numeric score')
         if not np.isfinite(scores).all() or scores.min() < 1 or scores.max() > 5:
             raise VSummInputError(f'{path}: line {number} ({vid}): scores must be in 1..5')
         rows.setdefault(vid, []).append(scores)

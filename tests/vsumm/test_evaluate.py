@@ -1,0 +1,103 @@
+"""``mmvsumm evaluate`` on synthetic eccv16 h5 files, every setting and variant."""
+import json
+
+import numpy as np
+import pytest
+
+from mmvsumm import f1_score, importance_scores, keyshot_summary, rank_correlation
+from mmvsumm.cli import main
+from mmvsumm.splits import read_splits, shipped_split_file
+
+
+def run_cli(tmp_path, *args):
+    out = tmp_path / 'report.json'
+    md = tmp_path / 'report.md'
+    assert main(['evaluate', *map(str, args), '--json', str(out), '--md', str(md)]) == 0
+    return json.loads(out.read_text()), md.read_text()
+
+
+def direct_scores(arrays, users_key, reduction):
+    """F1/tau/rho of one video computed straight from the arrays."""
+    scores = importance_scores(arrays['features'], 0.1, ('align', 'uniform'), 0.05, 1.0)
+    summary, _ = keyshot_summary(scores, arrays['change_points'], arrays['n_frames'],
+                                 arrays['picks'])
+    held = np.repeat(scores, 15)[:arrays['n_frames']]
+    refs = arrays[users_key]
+    return (100 * f1_score(summary, arrays['user_summary'], reduction),
+            rank_correlation(held, refs, 'kendall'), rank_correlation(held, refs, 'spearman'))
+
+
+@pytest.mark.parametrize('setting', ['canonical', 'augmented', 'transfer'])
+@pytest.mark.parametrize('scores', ['align', 'align+uniform'])
+def test_tvsum_every_setting(tmp_path, tvsum_h5, setting, scores):
+    h5, anno, videos = tvsum_h5
+    report, md = run_cli(tmp_path, '--dataset', 'tvsum', '--h5', h5, '--anno', anno,
+                         '--setting', setting, '--scores', scores)
+    splits = read_splits(shipped_split_file('tvsum', setting))
+    assert len(report['splits']) == len(splits) == (1 if setting == 'transfer' else 5)
+    per_video = {v['name'].split('/')[1]: v for v in report['videos']}
+    assert len(per_video) == 50
+    for split, result in zip(splits, report['splits']):
+        keys = [k.split('/')[1] for k in split.test_keys]
+        assert result['kendall'] == pytest.approx(np.mean([per_video[k]['kendall'] for k in keys]))
+    assert report['overall']['f1'] == pytest.approx(np.mean([s['f1'] for s in report['splits']]))
+    assert '| Method |' in md and 'TVSum F1' in md
+    if scores == 'align+uniform':
+        f1, tau, rho = direct_scores(videos['video_7'], '_user_scores', 'mean')
+        assert per_video['video_7']['f1'] == pytest.approx(f1)
+        assert per_video['video_7']['kendall'] == pytest.approx(tau)
+        assert per_video['video_7']['spearman'] == pytest.approx(rho)
+
+
+def test_canonical_and_augmented_agree_for_training_free_scores(tmp_path, tvsum_h5):
+    h5, anno, _ = tvsum_h5
+    canon, _ = run_cli(tmp_path, '--dataset', 'tvsum', '--h5', h5, '--anno', anno)
+    aug, _ = run_cli(tmp_path, '--dataset', 'tvsum', '--h5', h5, '--anno', anno,
+                     '--setting', 'augmented')
+    assert canon['overall'] == pytest.approx(aug['overall'])
+
+
+@pytest.mark.parametrize('setting', ['canonical', 'augmented', 'transfer'])
+def test_summe_every_setting_uses_max_f1(tmp_path, summe_h5, setting):
+    h5, _, videos = summe_h5
+    report, _ = run_cli(tmp_path, '--dataset', 'summe', '--h5', h5, '--setting', setting)
+    assert report['protocol']['f1_reduction'] == 'max'
+    video = next(v for v in report['videos'] if v['name'].endswith('/video_3'))
+    f1, tau, rho = direct_scores(videos['video_3'], 'user_summary', 'max')
+    assert (video['f1'], video['kendall'], video['spearman']) == pytest.approx((f1, tau, rho))
+
+
+@pytest.mark.parametrize('extra', [
+    ['--variant', 'release'], ['--rank-level', 'step'], ['--rank-level', 'gtscore'],
+    ['--shots', 'kts'], ['--shot-score', 'sum'], ['--knapsack-scale', '1000'], ['--human']])
+def test_protocol_variants_run(tmp_path, tvsum_h5, extra):
+    h5, anno, _ = tvsum_h5
+    report, _ = run_cli(tmp_path, '--dataset', 'tvsum', '--h5', h5, '--anno', anno, *extra)
+    values = [report['overall'][k] for k in ('f1', 'kendall', 'spearman')]
+    assert np.isfinite(values).all()
+
+
+def test_human_baseline_beats_chance_on_synthetic_annotators(tmp_path, tvsum_h5):
+    h5, anno, _ = tvsum_h5  # annotators share the shots: their scores correlate
+    report, md = run_cli(tmp_path, '--dataset', 'tvsum', '--h5', h5, '--anno', anno, '--human')
+    assert report['method'] == 'human (leave-one-out)' and 'human' in md
+    assert report['overall']['kendall'] > 0.0 and report['overall']['f1'] > 0.0
+
+
+def test_vasnet_json_and_dsnet_yml_splits(tmp_path, summe_h5):
+    h5, _, _ = summe_h5
+    stem = 'eccv16_dataset_summe_google_pool5'
+    keys = [f'{stem}/video_{i}' for i in range(1, 26)]
+    vasnet = tmp_path / 'summe_splits.json'
+    vasnet.write_text(json.dumps([{'train_keys': keys[5:], 'test_keys': keys[:5]},
+                                  {'train_keys': keys[:5], 'test_keys': keys[5:10]}]))
+    dsnet = tmp_path / 'summe.yml'
+    dsnet.write_text('- test_keys:\n' + ''.join(f'  - ../datasets/{k.replace("/", ".h5/")}\n'
+                                                for k in keys[:5]) +
+                     '  train_keys:\n' + ''.join(f'  - ../datasets/{k.replace("/", ".h5/")}\n'
+                                                 for k in keys[5:]))
+    from_json, _ = run_cli(tmp_path, '--dataset', 'summe', '--h5', h5, '--splits', vasnet)
+    from_yml, _ = run_cli(tmp_path, '--dataset', 'summe', '--h5', h5, '--splits', dsnet)
+    assert len(from_json['videos']) == 10 and len(from_json['splits']) == 2
+    assert from_yml['splits'][0] == pytest.approx(from_json['splits'][0] | {'name': 'split 0'})
+    assert read_splits(dsnet)[0].test_keys[0] == f'{stem}/video_1'
