@@ -41,7 +41,7 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=1, num_workers=4, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='s2l_collate'),
+    collate_fn=dict(type='mms2l.s2l_collate'),
     dataset=dict(type='ETSumDataset', data_root=data_root, ann_file='etsum.json',
                  data_prefix=dict(video='videos'), pipeline=train_pipeline))
 

@@ -39,13 +39,13 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=2, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='s2l_collate'),
+    collate_fn=dict(type='mms2l.s2l_collate'),
     dataset=dict(type='ETSumDataset', data_root=data_root, ann_file='train.json',
                  data_prefix=dict(video='videos'), pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=2, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='s2l_collate'),
+    collate_fn=dict(type='mms2l.s2l_collate'),
     dataset=dict(type='ETSumDataset', data_root=data_root, ann_file='val.json',
                  data_prefix=dict(video='videos'), pipeline=test_pipeline, test_mode=True))
 test_dataloader = val_dataloader

@@ -1,0 +1,258 @@
+"""The whole tiny S2L model: forward/backward with LoRA, trainable parts, save/load,
+the attention mask, generation and the bad cases."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from mms2l.models.language_model import build_frame_attention_mask
+from mms2l.models.s2l import DEFAULT_TRAINABLE
+
+from .conftest import batch_of, build_dataset, build_model
+
+
+@pytest.fixture(scope='module')
+def train_set(tiny_cfg):
+    return build_dataset(tiny_cfg, 'train')
+
+
+@pytest.fixture(scope='module')
+def val_set(tiny_cfg):
+    return build_dataset(tiny_cfg, 'val')
+
+
+def loss_of(model, batch):
+    data = model.data_preprocessor(batch, True)
+    return model(**data, mode='loss')
+
+
+def test_mask_causal_with_bidirectional_frames():
+    is_frame = torch.tensor([[False, True, True, True, False, False]])
+    valid = torch.tensor([[1, 1, 1, 1, 1, 0]])
+    allowed = build_frame_attention_mask(valid, is_frame, torch.float32)[0, 0] == 0
+    for i in range(6):
+        for j in range(6):
+            expected = ((j <= i or (is_frame[0, i] and is_frame[0, j])) and j != 5) or i == j
+            assert bool(allowed[i, j]) == bool(expected), (i, j)
+
+
+def test_forward_backward_only_configured_params_get_grads(model_cfg, train_set):
+    model = build_model(model_cfg)
+    model.train()
+    losses = loss_of(model, batch_of(train_set, [0, 1]))
+    assert set(losses) == {'loss_lm', 'loss_cm'}
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+    patterns = [re.compile(p) for p in DEFAULT_TRAINABLE]
+    lora_b_moved = False
+    for name, param in model.named_parameters():
+        configured = any(p.search(name) for p in patterns)
+        assert param.requires_grad == configured, name
+        if configured:
+            assert param.grad is not None, name
+            lora_b_moved |= 'lora_B' in name and bool(param.grad.abs().sum() > 0)
+        else:
+            assert param.grad is None, name
+    assert lora_b_moved
+    assert any('lora_' in n for n, _ in model.named_parameters())
+    assert model.context_matching.f_vis[0].weight.grad.abs().sum() > 0
+
+
+def test_trainable_is_config(model_cfg, train_set):
+    model_cfg['trainable'] = [r'^context_matching\.f_sum\.']
+    model = build_model(model_cfg)
+    sum(loss_of(model, batch_of(train_set, [0])).values()).backward()
+    with_grad = {n for n, p in model.named_parameters() if p.grad is not None}
+    assert with_grad and all(n.startswith('context_matching.f_sum.') for n in with_grad)
+
+
+def perturb_trainables(model, seed=1):
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.requires_grad:
+                p.add_(0.1 * torch.randn(p.shape, generator=gen))
+
+
+def test_save_load_reproduces_outputs(model_cfg, train_set, val_set, tmp_path):
+    model = build_model(model_cfg)
+    perturb_trainables(model)  # LoRA B starts at zero: make every saved part matter
+    model.eval()
+    batch = batch_of(train_set, [0, 1])
+    with torch.no_grad():
+        before = loss_of(model, batch)
+        hidden = model(**model.data_preprocessor(batch), mode='tensor')
+    model.save_pretrained(tmp_path / 'saved')
+    assert (tmp_path / 'saved' / 'adapter' / 'adapter_config.json').is_file()
+    from safetensors.torch import load_file
+    heads = load_file(str(tmp_path / 'saved' / 'heads.safetensors'))
+    assert not any('lora_' in k for k in heads)
+
+    from mms2l.models import S2LModel
+    torch.manual_seed(123)  # a different seed: nothing may depend on the random init
+    loaded = S2LModel.from_pretrained(tmp_path / 'saved').eval()
+    with torch.no_grad():
+        after = loss_of(loaded, batch)
+        hidden2 = loaded(**loaded.data_preprocessor(batch), mode='tensor')
+    assert torch.allclose(hidden, hidden2, atol=1e-6)
+    for key in before:
+        assert float(before[key]) == pytest.approx(float(after[key]), abs=1e-6)
+    vb = val_set[0]
+    data = model.data_preprocessor(batch_of(val_set, [0]))
+    out1, out2 = model(**data, mode='predict')[0], loaded(**data, mode='predict')[0]
+    assert out1['text'] == out2['text'] and vb['data_sample']['idx'] == out1['idx']
+    np.testing.assert_allclose(out1['locs'][0]['curve'], out2['locs'][0]['curve'], atol=1e-6)
+
+
+def test_save_keeps_pretrained_base_by_reference(model_cfg, tmp_path):
+    base = build_model(model_cfg)
+    from mms2l.models.language_model import base_llm
+    base_llm(base.llm).save_pretrained(str(tmp_path / 'llm'))  # includes LoRA-free weights
+    model_cfg['llm'] = dict(pretrained=str(tmp_path / 'llm'))
+    model = build_model(model_cfg)
+    model.save_pretrained(tmp_path / 'saved')
+    from safetensors.torch import load_file
+    keys = load_file(str(tmp_path / 'saved' / 'heads.safetensors')).keys()
+    assert not any(k.startswith('llm.') for k in keys)
+    assert any(k.startswith('context_matching.') for k in keys)
+
+
+def overfit(model, batch, steps, lr=1e-2):
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    model.train()
+    history = []
+    for _ in range(steps):
+        losses = loss_of(model, batch)
+        opt.zero_grad()
+        sum(losses.values()).backward()
+        opt.step()
+        history.append({k: float(v) for k, v in losses.items()})
+    return history
+
+
+def test_training_then_generation_emits_loc_and_segments(model_cfg, tiny_root, tiny_cfg):
+    """Overfit one video: the model must then write the summary with <loc> by itself,
+    and context matching must put the top segment on the coloured frames."""
+    model_cfg['trainable'] = list(DEFAULT_TRAINABLE) + [r'^llm\..*embed_tokens', r'lm_head']
+    model = build_model(model_cfg)
+    train = build_dataset(tiny_cfg, 'train')
+    batch = batch_of(train, [0])
+    history = overfit(model, batch, steps=60)
+    assert history[-1]['loss_lm'] < 0.1 * history[0]['loss_lm']
+    assert history[-1]['loss_cm'] < history[0]['loss_cm']
+    model.eval()
+    sample = batch['data_samples'][0]
+    out = model(**model.data_preprocessor(batch), mode='predict')[0]  # cut at prompt_length
+    assert out['text'].split() == 'a red square appears on screen . <loc>'.split()
+    assert not out['forced_loc'] and len(out['locs']) == 1
+    loc = out['locs'][0]
+    assert loc['curve'].shape == (sample['num_frames'],)
+    start, end = sample['spans'][0]
+    assert loc['frames'][0, 0] >= start and loc['frames'][0, 1] <= end + 1
+    np.testing.assert_allclose(loc['segments'], loc['frames'] * sample['sec_per_frame'])
+
+
+def test_no_loc_generated(model_cfg, val_set):
+    model_cfg['max_new_tokens'] = 0  # generation ends at once: no <loc>
+    model = build_model(model_cfg).eval()
+    data = model.data_preprocessor(batch_of(val_set, [0, 1]))
+    forced = model(**data, mode='predict')
+    assert all(o['forced_loc'] and o['text'] == '<loc>' and len(o['locs']) == 1 for o in forced)
+    assert all(len(o['locs'][0]['segments']) >= 1 for o in forced)
+    model.force_loc = False
+    plain = model(**data, mode='predict')
+    assert all(o['locs'] == [] and not o['forced_loc'] and o['text'] == '' for o in plain)
+
+
+def test_more_loc_than_segments_is_an_error(model_cfg, train_set):
+    model = build_model(model_cfg)
+    item = train_set[0]
+    loc = model.token_ids.loc
+    ids = torch.cat([item['inputs']['input_ids'][:-1], torch.tensor([loc, item['inputs']['input_ids'][-1]])])
+    item['inputs']['input_ids'] = ids
+    item['inputs']['labels'] = torch.cat([item['inputs']['labels'][:-1], ids[-2:]])
+    from mms2l.datasets import s2l_collate
+    with pytest.raises(ValueError, match='2 <loc> tokens but 1 ground-truth'):
+        loss_of(model, s2l_collate([item]))
+
+
+def test_more_locs_at_inference_each_get_a_curve(model_cfg, val_set):
+    model = build_model(model_cfg).eval()
+    item = val_set[0]
+    frames = model.data_preprocessor(batch_of(val_set, [0]))['inputs']['frames']
+    tokens = model.encode_frames(frames, torch.tensor([len(frames)]))
+    prompt = item['inputs']['input_ids']
+    loc = model.token_ids.loc
+    full = torch.cat([prompt, torch.tensor([loc, 20, loc, loc])])
+    embeds, is_frame = model.embed_inputs(full[None], tokens, torch.tensor([len(frames)]))
+    hidden = model.llm(inputs_embeds=embeds, output_hidden_states=True).hidden_states[-1][0]
+    pos = model._loc_positions(full, len(prompt))
+    assert pos.tolist() == [len(prompt), len(prompt) + 2, len(prompt) + 3]
+    scores, _, _ = model.match(hidden, is_frame[0], pos)
+    assert scores.shape == (3, len(frames))
+
+
+def test_zero_frames(model_cfg, train_set):
+    model = build_model(model_cfg)
+    item = train_set[0]
+    item['inputs']['frames'] = item['inputs']['frames'][:0]
+    from mms2l.datasets import s2l_collate
+    with pytest.raises(ValueError, match='zero frames'):
+        loss_of(model, s2l_collate([item]))
+    with pytest.raises(ValueError, match='zero frames'):
+        model.encode_frames(torch.zeros(0, 3, 32, 32), torch.tensor([0]))
+
+
+def test_video_longer_than_the_maximum(model_cfg, train_set):
+    model_cfg['max_frames'] = 4
+    model = build_model(model_cfg)
+    with pytest.raises(ValueError, match='more than max_frames=4'):
+        loss_of(model, batch_of(train_set, [0]))  # 8 frames
+
+
+def test_frame_token_count_must_match(model_cfg, train_set):
+    model = build_model(model_cfg)
+    item = train_set[0]
+    item['inputs']['frames'] = item['inputs']['frames'][:5]
+    from mms2l.datasets import s2l_collate
+    with pytest.raises(ValueError, match='<frame> tokens per sample'):
+        loss_of(model, s2l_collate([item]))
+
+
+def test_vid_token_carries_the_referred_frame(model_cfg, train_set):
+    model = build_model(model_cfg)
+    item = train_set[0]
+    frames = model.data_preprocessor(batch_of(train_set, [0]))['inputs']['frames']
+    tokens = model.encode_frames(frames, torch.tensor([len(frames)]))
+    ids = torch.cat([item['inputs']['input_ids'], torch.tensor([model.token_ids.vid] * 2)])[None]
+    embeds, _ = model.embed_inputs(ids, tokens, torch.tensor([len(frames)]), [torch.tensor([6, 2])])
+    assert torch.equal(embeds[0, -2], tokens[6]) and torch.equal(embeds[0, -1], tokens[2])
+    with pytest.raises(ValueError, match='out of range'):
+        model.embed_inputs(ids, tokens, torch.tensor([len(frames)]), [torch.tensor([6, 8])])
+    with pytest.raises(ValueError, match='no vid_frames'):
+        model.embed_inputs(ids, tokens, torch.tensor([len(frames)]))
+
+
+@pytest.mark.parametrize('loc_hidden', ['own', 'emit'])
+def test_loc_hidden_choice(model_cfg, loc_hidden):
+    model_cfg['loc_hidden'] = loc_hidden
+    model = build_model(model_cfg)
+    ids = torch.tensor([5, 6, model.token_ids.loc, 7, model.token_ids.loc])
+    expected = [2, 4] if loc_hidden == 'own' else [1, 3]
+    assert model._loc_positions(ids, 1).tolist() == expected
+
+
+def test_loc_head_trains_and_decodes(model_cfg, train_set, val_set):
+    model_cfg['loc_head'] = dict(hidden=16)
+    model_cfg['decoder'] = dict(type='loc_head', sigma=0.0)
+    model = build_model(model_cfg)
+    losses = loss_of(model, batch_of(train_set, [0, 1]))
+    assert 'loss_loc' in losses and torch.isfinite(losses['loss_loc'])
+    sum(losses.values()).backward()
+    assert model.loc_head.mlp[0].weight.grad is not None
+    out = model.eval()(**model.data_preprocessor(batch_of(val_set, [0])), mode='predict')[0]
+    assert len(out['locs']) == 1 and out['locs'][0]['frames'].shape[1] == 2
