@@ -52,7 +52,10 @@ def read_tvsum_anno(path: str | Path) -> dict[str, TVSumAnnotation]:
             raise VSummInputError(f'{path}: line {number}: expected 3 tab-separated '
                                   f'fields, got {len(parts)}')
         vid, category, text = parts
-        scores = np.fromstring(text, dtype=np.float64, sep=',')  # stops at bad text
+        try:
+            scores = np.fromstring(text, dtype=np.float64, sep=',')
+        except ValueError:
+            scores = np.empty(0)
         if scores.size != text.count(',') + 1:
             raise VSummInputError(f'{path}: line {number} ({vid}): non-numeric score')
         if not np.isfinite(scores).all() or scores.min() < 1 or scores.max() > 5:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..io.video import VideoSampler
+from ..io.video import VideoSampler, open_video_stream
 from .backbones import DEFAULT_BACKBONE, build_backbone
 
 __all__ = ['VideoFeatures', 'extract_features', 'cache_key']
@@ -63,6 +63,7 @@ def extract_features(video: str | Path, backbone: str = DEFAULT_BACKBONE,
     video = Path(video)
     weights = Path(weights) if weights else None
     sampler = VideoSampler(video, every, fps, size)  # validates the sampling arguments
+    open_video_stream(video)[0].close()  # a missing, corrupt or audio-only file fails here
     folder = Path(cache_dir) if cache_dir else _default_cache_dir()
     cached = folder / f'{cache_key(video, backbone, weights, every, fps, size)}.npz'
     if cached.is_file():

@@ -1,0 +1,126 @@
+"""Real offline video: hard cuts by KTS, ``mmvsumm summarize`` outputs, bad files."""
+import json
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+import torch
+
+from mmvsumm import VSummInputError, kts
+from mmvsumm.cli import main
+from mmvsumm.io.video import iter_frames
+from mmvsumm.models import build_backbone, extract_features
+from mmvsumm.pipeline import summarize_video
+
+
+@pytest.fixture(scope='module')
+def bikes():
+    from mmcontrast.assets import video_paths
+    return video_paths()['bikes']
+
+
+def hard_cuts_by_frame_difference(path):
+    """First frame of each new shot: mean absolute grey difference far above typical."""
+    grey = [f.to_ndarray(width=64, height=64, format='gray').astype(float)
+            for _, _, f in iter_frames(path)]
+    diff = np.array([np.abs(a - b).mean() for a, b in zip(grey[:-1], grey[1:])])
+    return np.flatnonzero(diff > 8 * np.median(diff)) + 1
+
+
+def test_kts_finds_the_hard_cuts_of_a_real_video(bikes, tmp_path):
+    cuts = hard_cuts_by_frame_difference(bikes)
+    assert len(cuts) >= 4  # stack.md: bikes.mp4 has (at least) 4 hard cuts
+    feats = extract_features(bikes, every=2, size=112, cache_dir=tmp_path, progress=False)
+    found = feats.picks[kts(feats.features)]
+    for cut in cuts:
+        assert np.abs(found - cut).min() <= 2, (cut, found)
+
+
+def test_summarize_writes_keyshots_video_and_plot(bikes, tmp_path, monkeypatch):
+    out, cache = tmp_path / 'out', tmp_path / 'cache'
+    args = ['summarize', str(bikes), '--out', str(out), '--cache-dir', str(cache),
+            '--no-progress']
+    assert main(args) == 0
+    data = json.loads((out / 'bikes_keyshots.json').read_text())
+    assert data['n_frames'] == 250 and data['keyshots']
+    budget = int(0.15 * data['n_frames'])
+    assert 0 < data['summary_frames'] <= budget
+    covered = sorted(f for s in data['shots'] for f in range(s['frames'][0], s['frames'][1] + 1))
+    assert covered == list(range(250))  # shots tile the video
+    with av.open(str(out / 'bikes_summary.mp4')) as summary:
+        assert sum(1 for _ in summary.decode(video=0)) == data['summary_frames']
+    png = (out / 'bikes_scores.png').read_bytes()
+    assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 5000
+
+    def no_model(*_args, **_kwargs):
+        raise AssertionError('the second run must use the feature cache')
+    monkeypatch.setattr('mmvsumm.models.features.build_backbone', no_model)
+    again = summarize_video(bikes, out, cache_dir=cache, progress=False)
+    assert again.chosen.tolist() == [s['index'] for s in data['keyshots']]
+
+
+def write_video(path, frames, rate=10):
+    with av.open(str(path), 'w') as out:
+        stream = out.add_stream('mpeg4', rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, 'yuv420p'
+        out.start_encoding()  # writes the header even without frames
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), 'rgb24')
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+
+
+def write_audio_only(path):
+    with av.open(str(path), 'w') as out:
+        stream = out.add_stream('mp2', rate=44100)
+        stream.layout = 'mono'
+        samples = (np.sin(np.arange(44100) / 10) * 3000).astype(np.int16)[None]
+        frame = av.AudioFrame.from_ndarray(samples, format='s16', layout='mono')
+        frame.sample_rate = 44100
+        frame.time_base = Fraction(1, 44100)
+        frame.pts = 0
+        out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+
+
+def test_bad_videos_give_clear_errors(tmp_path, bikes, capsys):
+    corrupt = tmp_path / 'corrupt.mp4'
+    corrupt.write_bytes(np.random.default_rng(0).bytes(5000))
+    truncated = tmp_path / 'truncated.mp4'
+    truncated.write_bytes(bikes.read_bytes()[:3000])
+    empty = tmp_path / 'empty.avi'  # AVI keeps a video stream that has no frame
+    write_video(empty, 0)
+    audio = tmp_path / 'audio.mka'
+    write_audio_only(audio)
+    cases = [(corrupt, 'cannot open as a video'), (truncated, 'cannot open|decodable|decoding'),
+             (empty, 'the video stream has no decodable frame'), (audio, r'no video stream \(streams: audio\)'),
+             (tmp_path / 'missing.mp4', 'no such video file')]
+    for path, message in cases:
+        with pytest.raises(VSummInputError, match=rf'{path.name}: ({message})'):
+            extract_features(path, cache_dir=tmp_path / 'cache', progress=False)
+    assert main(['summarize', str(audio), '--out', str(tmp_path), '--no-progress']) == 2
+    assert 'audio.mka: no video stream' in capsys.readouterr().err
+
+
+def test_tiny_real_video_is_summarised(tmp_path):
+    clip = tmp_path / 'clip.mp4'
+    write_video(clip, 3)  # a single sampled frame: one shot, cut to fit the budget
+    out = summarize_video(clip, tmp_path / 'o', cache_dir=tmp_path / 'c', progress=False,
+                          ratio=0.5)
+    assert out.summary_frames == 1 and out.summary_video.is_file()
+
+
+def test_torchvision_backbone_needs_local_weights(tmp_path):
+    with pytest.raises(VSummInputError, match='pass --weights'):
+        build_backbone('resnet18')
+    with pytest.raises(VSummInputError, match='unknown backbone'):
+        build_backbone('no_such_net')
+    import torchvision
+    weights = tmp_path / 'resnet18.pth'
+    torch.save(torchvision.models.resnet18().state_dict(), weights)
+    encoder = build_backbone('resnet18', weights)
+    assert encoder(torch.rand(2, 3, 64, 64)).shape == (2, 512)
+    torch.save({'fc.weight': torch.zeros(3)}, weights)
+    with pytest.raises(VSummInputError, match='does not fit resnet18'):
+        build_backbone('resnet18', weights)
