@@ -15,7 +15,7 @@ model = dict(
         to_rgb=True),
     queue_len=65536,
     feat_dim=128,
-    momentum=0.999,
+    momentum=0.001,
     loss_lambda=0.5,
     backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='BN'), zero_init_residual=False),
     neck=dict(type='DenseCLNeck', in_channels=2048, hid_channels=2048, out_channels=128,

@@ -5,7 +5,7 @@
 # the seed, so a resumed run sees the same views as an uninterrupted one.
 _base_ = ['./pixcon_sr_coco_800e.py']
 
-_head = dict(hid_channels=128, out_channels=64, norm_cfg=dict(type='BN'))
+_head = dict(hid_channels=128, out_channels=64, norm_cfg=dict(type='BN1d'))
 _predictor = dict(type='NonLinearNeck', in_channels=64, with_avg_pool=False,
                   with_last_bn=False, with_last_bias=True, **_head)
 model = dict(

@@ -158,7 +158,8 @@ class PerViewPipeline(BaseTransform):
     """
 
     def __init__(self, pipelines: Sequence[Sequence[dict]]) -> None:
-        self.pipelines = [Compose(list(p)) for p in pipelines]
+        self.pipelines = [Compose([TRANSFORMS.build(t) if isinstance(t, dict) else t for t in p])
+                          for p in pipelines]
 
     def transform(self, results: dict) -> dict:
         views = results['img']
