@@ -12,7 +12,9 @@ has a test in ``tests/foundation/test_compat.py`` that fails without it.
    never passes the argument, so its own checkpoints (``message_hub`` holds
    ``HistoryBuffer`` objects and numpy arrays) fail to ``--resume``. The local
    checkpoint loader is replaced by one that keeps ``weights_only=True`` and
-   allows exactly the types mmengine itself writes (:data:`CHECKPOINT_SAFE_GLOBALS`).
+   allows exactly the types mmengine itself writes (:func:`checkpoint_safe_globals`;
+   the ``getattr`` a HistoryBuffer pickles is served by a stand-in that resolves
+   only its four statistic methods).
    No path of the project ever loads with ``weights_only=False``: a checkpoint
    carrying any other pickled object is refused with an error, never executed.
 3. mmengine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and keeps the
@@ -20,11 +22,24 @@ has a test in ``tests/foundation/test_compat.py`` that fails without it.
    DDP: both fail on a machine without CUDA. Without CUDA the launcher now uses
    gloo, and DDP gets no ``device_ids`` for a CPU module, so ``tools/dist_train.sh``
    runs on CPU processes.
+4. mmpretrain 1.2.0's multimodal models import six names from
+   ``transformers.modeling_utils`` that transformers 5 moved or removed; the failed
+   import leaves ``PreTrainedModel = None`` and ``import mmpretrain.models`` (hence
+   every mmpretrain/mmdet model) raises ``TypeError``. The names are put back on
+   that module right after it is first imported (no cost when transformers is unused).
+5. A config inheriting a ``_base_`` from another package (``'mmpretrain::…'``) gets
+   ``_scope_`` written into every dict with a ``type``; ``Runner.build_dataloader``
+   passes the ``collate_fn`` dict's extra keys to the function, so training stops
+   with ``default_collate() got an unexpected keyword argument '_scope_'``. The key
+   is dropped from ``collate_fn`` (a function, which has no scope) before building.
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import os
-from typing import Any, Optional
+import sys
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -32,14 +47,19 @@ _applied = False
 
 
 def apply_compat_fixes() -> None:
-    """Apply every fix once (idempotent); a fix whose package is absent is skipped."""
+    """Apply every fix once (idempotent). Each fix patches its upstream module right
+    after that module is first imported (at once if it already is), so importing
+    mmcontrast costs nothing and a package that is never imported is never touched."""
     global _applied
     if _applied:
         return
     _applied = True
-    _fix_mmcv_adjust_hue()
-    _fix_checkpoint_loading()
-    _fix_cpu_distributed()
+    _after_import('mmcv.image.photometric', _fix_mmcv_adjust_hue)
+    _after_import('mmengine.runner.checkpoint', _fix_checkpoint_loading)
+    _after_import('mmengine.dist.utils', _fix_cpu_dist_launcher)
+    _after_import('mmengine.model.wrappers.distributed', _fix_cpu_ddp)
+    _after_import('transformers.modeling_utils', _restore_transformers4_names)
+    _after_import('mmengine.runner.runner', _fix_collate_fn_scope)
 
 
 # --------------------------------------------------------------- 1. adjust_hue
@@ -73,18 +93,25 @@ def adjust_hue(img: np.ndarray, hue_factor: float, backend: Optional[str] = None
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(img.dtype)
 
 
-def _fix_mmcv_adjust_hue() -> None:
-    try:
-        import mmcv
-        import mmcv.image
-        import mmcv.image.photometric as photometric
-    except ImportError:
-        return
-    for module in (mmcv, mmcv.image, photometric):
-        module.adjust_hue = adjust_hue
+def _fix_mmcv_adjust_hue(photometric: Any) -> None:
+    photometric.adjust_hue = adjust_hue
+    for name in ('mmcv.image', 'mmcv'):  # re-exports made before the patch, if any
+        if hasattr(sys.modules.get(name), 'adjust_hue'):
+            sys.modules[name].adjust_hue = adjust_hue
 
 
 # --------------------------------------------------------- 2. checkpoint load
+def _history_buffer_statistic(owner: type, name: str) -> Any:
+    """Stands in for ``getattr`` on load: a pickled ``HistoryBuffer`` refers to its
+    statistic methods as ``getattr(HistoryBuffer, 'mean')``; nothing else passes."""
+    import pickle
+
+    from mmengine.logging import HistoryBuffer
+    if owner is HistoryBuffer and name in ('min', 'max', 'current', 'mean'):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(f'getattr({owner!r}, {name!r}) is not allowed on load')
+
+
 def checkpoint_safe_globals() -> list[Any]:
     """The non-tensor types mmengine writes into its checkpoints (message hub,
     numpy scalars and arrays); nothing that can run code on load."""
@@ -95,8 +122,9 @@ def checkpoint_safe_globals() -> list[Any]:
               (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
                np.uint32, np.uint64, np.float16, np.float32, np.float64)]
     multiarray = (np._core if hasattr(np, '_core') else np.core).multiarray
-    return [HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar,
-            collections.OrderedDict, *dtypes]
+    return [HistoryBuffer, (_history_buffer_statistic, 'builtins.getattr'), np.ndarray,
+            np.dtype, multiarray._reconstruct, multiarray.scalar, collections.OrderedDict,
+            *dtypes]
 
 
 def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
@@ -118,21 +146,13 @@ def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
             f'If you trust the file, convert it to a plain state dict first.\n{err}') from err
 
 
-def _fix_checkpoint_loading() -> None:
-    try:
-        from mmengine.runner.checkpoint import CheckpointLoader
-    except ImportError:
-        return
-    CheckpointLoader.register_scheme(prefixes='', loader=load_checkpoint_file, force=True)
+def _fix_checkpoint_loading(checkpoint: Any) -> None:
+    checkpoint.CheckpointLoader.register_scheme(prefixes='', loader=load_checkpoint_file,
+                                                force=True)
 
 
 # --------------------------------------------------------- 3. CPU distributed
-def _fix_cpu_distributed() -> None:
-    try:
-        import mmengine.dist.utils as dist_utils
-        from mmengine.model.wrappers import MMDistributedDataParallel
-    except ImportError:
-        return
+def _fix_cpu_dist_launcher(dist_utils: Any) -> None:
     import torch
     cuda_init = dist_utils._init_dist_pytorch
 
@@ -144,12 +164,88 @@ def _fix_cpu_distributed() -> None:
 
     dist_utils._init_dist_pytorch = init_dist_pytorch
 
-    ddp_init = MMDistributedDataParallel.__init__
+
+def _fix_cpu_ddp(wrappers: Any) -> None:
+    import torch
+    ddp_init = wrappers.MMDistributedDataParallel.__init__
 
     def ddp_init_cpu_aware(self, module, detect_anomalous_params: bool = False, **kwargs) -> None:
+        """DDP without ``device_ids`` when there is no CUDA (a CPU module)."""
         if not torch.cuda.is_available():
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
         ddp_init(self, module=module, detect_anomalous_params=detect_anomalous_params, **kwargs)
 
-    MMDistributedDataParallel.__init__ = ddp_init_cpu_aware
+    wrappers.MMDistributedDataParallel.__init__ = ddp_init_cpu_aware
+
+
+# ------------------------------------- 4. transformers 5 names for mmpretrain
+class _PatchAfterImport(importlib.abc.MetaPathFinder):
+    """Runs ``patch(module)`` right after ``name`` is first imported."""
+
+    def __init__(self, name: str, patch: Callable[[Any], None]) -> None:
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None):
+        if fullname != self.name:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_patch(module: Any) -> None:
+            exec_module(module)
+            self.patch(module)
+
+        spec.loader.exec_module = exec_then_patch
+        return spec
+
+
+def _after_import(name: str, patch: Callable[[Any], None]) -> None:
+    if name in sys.modules:
+        patch(sys.modules[name])
+    else:
+        sys.meta_path.insert(0, _PatchAfterImport(name, patch))
+
+
+def find_pruneable_heads_and_indices(heads: list[int], n_heads: int, head_size: int,
+                                     already_pruned_heads: set[int]) -> tuple[set[int], Any]:
+    """Heads still to prune, and the (n_kept * head_size,) indices of the rows to keep."""
+    import torch
+    heads_to_prune = set(heads) - set(already_pruned_heads)
+    keep = torch.ones(n_heads, head_size, dtype=torch.bool)
+    for head in heads_to_prune:
+        shifted = head - sum(1 for pruned in already_pruned_heads if pruned < head)
+        keep[shifted] = False
+    return heads_to_prune, torch.arange(n_heads * head_size)[keep.view(-1)]
+
+
+def _restore_transformers4_names(modeling_utils: Any) -> None:
+    import transformers
+    from transformers import pytorch_utils
+    restored = dict(
+        apply_chunking_to_forward=getattr(pytorch_utils, 'apply_chunking_to_forward', None),
+        prune_linear_layer=getattr(pytorch_utils, 'prune_linear_layer', None),
+        find_pruneable_heads_and_indices=find_pruneable_heads_and_indices,
+        GenerationConfig=transformers.GenerationConfig,
+        GenerationMixin=transformers.GenerationMixin,
+        PretrainedConfig=transformers.PretrainedConfig)
+    for name, value in restored.items():
+        if value is not None and not hasattr(modeling_utils, name):
+            setattr(modeling_utils, name, value)
+
+
+# ---------------------------------------------- 5. _scope_ in collate_fn dict
+def _fix_collate_fn_scope(runner_module: Any) -> None:
+    build_dataloader = runner_module.Runner.build_dataloader
+
+    def build_without_collate_scope(dataloader: Any, seed: Optional[int] = None,
+                                    diff_rank_seed: bool = False) -> Any:
+        collate = dataloader.get('collate_fn') if isinstance(dataloader, dict) else None
+        if isinstance(collate, dict) and '_scope_' in collate:
+            collate = {k: v for k, v in collate.items() if k != '_scope_'}
+            dataloader = {**dataloader, 'collate_fn': collate}
+        return build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
+
+    runner_module.Runner.build_dataloader = staticmethod(build_without_collate_scope)

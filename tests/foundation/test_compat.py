@@ -38,9 +38,9 @@ def test_adjust_hue_upstream_still_broken():
     source = open(spec.origin).read()
     namespace: dict = {}
     start = source.index('def adjust_hue(')
-    end = source.index('\ndef ', start + 1)
+    end = source.find('\ndef ', start + 1)
     exec(compile('import numpy as np\nimport cv2\nfrom typing import Optional\n'
-                 'imread_backend = "cv2"\n' + source[start:end], 'upstream', 'exec'), namespace)
+                 'imread_backend = "cv2"\n' + source[start:end if end > 0 else None], 'upstream', 'exec'), namespace)
     with pytest.raises(OverflowError):
         namespace['adjust_hue'](np.zeros((4, 4, 3), np.uint8), -0.1, backend='cv2')
 
@@ -116,3 +116,44 @@ def test_cpu_distributed_launcher_uses_gloo(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count('ok') == 2
     assert compat._applied
+
+
+class _GetattrGadget:
+    """Pickles as getattr(numpy.ndarray, 'tofile'): a path to file writes on load."""
+
+    def __reduce__(self):
+        return (getattr, (np.ndarray, 'tofile'))
+
+
+def test_getattr_on_load_is_limited_to_history_buffer(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    path = tmp_path / 'gadget.pth'
+    torch.save({'extra': _GetattrGadget()}, path)
+    with pytest.raises(RuntimeError, match='refusing to load'):
+        _load_checkpoint(str(path), map_location='cpu')
+
+
+def test_mmpretrain_models_import_beside_transformers5():
+    import transformers.modeling_utils as modeling_utils
+    import mmpretrain.models  # noqa: F401  raised TypeError before the fix
+    from mmpretrain.models.multimodal.blip.language_model import BertPreTrainedModel
+    assert issubclass(BertPreTrainedModel, modeling_utils.PreTrainedModel)
+    # 4 heads of size 2, head 0 already gone (3 left): pruning heads 1 and 3 drops
+    # rows 0-1 (old head 1) and 4-5 (old head 3) of the 6 remaining.
+    heads, index = modeling_utils.find_pruneable_heads_and_indices([1, 3], 3, 2, {0})
+    assert heads == {1, 3} and index.tolist() == [2, 3]
+
+
+def test_mmpretrain_models_import_fails_without_the_fix():
+    """Canary: when this fails, upstream is fixed and workaround 4 can go."""
+    proc = subprocess.run([sys.executable, '-c', 'import mmpretrain.models'],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and 'NoneType takes no arguments' in proc.stderr
+
+
+def test_collate_fn_dict_with_scope_builds():
+    from mmengine.runner import Runner
+    loader = Runner.build_dataloader(dict(
+        batch_size=2, dataset=[1, 2, 3, 4], sampler=dict(type='DefaultSampler', shuffle=False),
+        collate_fn=dict(type='default_collate', _scope_='mmpretrain')))
+    assert next(iter(loader)).tolist() == [1, 2]

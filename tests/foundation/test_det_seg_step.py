@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
+from mmengine.hub import get_config
 from mmengine.optim import OptimWrapper
 from PIL import Image
 
@@ -38,7 +38,7 @@ def test_mask_rcnn_trains_one_step(photo):
     from mmdet.utils import register_all_modules
     from mmengine.structures import InstanceData
     register_all_modules()
-    cfg = Config.fromfile('mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py').model
+    cfg = get_config('mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py').model
     cfg.backbone.update(depth=18, init_cfg=None)
     cfg.neck.in_channels = [64, 128, 256, 512]
     torch.manual_seed(0)
@@ -62,7 +62,7 @@ def test_semantic_fpn_trains_one_step(photo):
     from mmseg.structures import SegDataSample
     from mmseg.utils import register_all_modules
     register_all_modules()
-    cfg = Config.fromfile('mmseg::sem_fpn/fpn_r50_4xb2-80k_cityscapes-512x1024.py').model
+    cfg = get_config('mmseg::sem_fpn/fpn_r50_4xb2-80k_cityscapes-512x1024.py').model
     norm_cfg = dict(type='BN', requires_grad=True)
     cfg.pretrained = None
     cfg.backbone.update(depth=18, norm_cfg=norm_cfg)
