@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+import mmcontrast  # noqa: F401  upstream fixes first, before any test imports mmpretrain
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
