@@ -7,7 +7,8 @@ programming; ``m`` is then chosen by the standard penalty
 
     cost(m) / T + vmax * m / (2T) * (log(T / m) + 1).
 
-Each DP step is one vectorised min over a ``(T, T)`` table. Because scatters are
+Each DP step is a vectorised min over the lower triangle of a ``(T, T)`` table
+(in row blocks, so the empty half is skipped). Because scatters are
 non-negative and the penalty grows with ``m`` (for ``m < T``), the search stops
 exactly once the penalty alone exceeds the best penalised cost found so far.
 """
@@ -19,6 +20,8 @@ from .scores import l2_normalize
 
 __all__ = ['kts', 'kts_penalty', 'segment_scatter', 'change_points_to_segments']
 
+_BLOCK = 128  # rows of the DP table per vectorised block (skips the empty triangle)
+
 
 def segment_scatter(feats: np.ndarray) -> np.ndarray:
     """Scatter of every segment ``[i, j)`` of the linear kernel on unit features.
@@ -28,7 +31,7 @@ def segment_scatter(feats: np.ndarray) -> np.ndarray:
     """
     unit = l2_normalize(feats)
     num = unit.shape[0]
-    gram = unit @ unit.T
+    gram = (unit @ unit.T).astype(np.float64)
     diag = np.concatenate([[0.0], np.cumsum(np.diag(gram))])  # (T + 1,)
     block = np.zeros((num + 1, num + 1))
     block[1:, 1:] = gram.cumsum(0).cumsum(1)
@@ -74,12 +77,14 @@ def kts(feats: np.ndarray, max_change_points: int | None = None,
     for m in range(1, max(limit, 0) + 1):
         if kts_penalty(m, num, vmax) >= best_total:
             break  # costs are >= 0, so no larger m can win
-        cand = best[None, m - 1:num] + by_end[m:num + 1, m - 1:num]  # (j, i), j >= m
-        arg = np.argmin(cand, axis=1)
         new = np.full(num + 1, np.inf)
-        new[m:] = cand[np.arange(num - m + 1), arg]
         ptr = np.zeros(num + 1, dtype=np.int64)
-        ptr[m:] = arg + m - 1
+        for lo in range(m, num + 1, _BLOCK):  # ends j in [lo, hi) need starts i < hi - 1
+            hi = min(lo + _BLOCK, num + 1)
+            cand = best[None, m - 1:hi - 1] + by_end[lo:hi, m - 1:hi - 1]  # (j, i)
+            arg = np.argmin(cand, axis=1)  # first minimum: the earliest split
+            new[lo:hi] = np.take_along_axis(cand, arg[:, None], axis=1)[:, 0]
+            ptr[lo:hi] = arg + m - 1
         back.append(ptr)
         best = new
         total = best[num] / num + kts_penalty(m, num, vmax)

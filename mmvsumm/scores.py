@@ -23,14 +23,15 @@ from scipy.special import logsumexp
 
 from .errors import VSummInputError
 
-__all__ = ['l2_normalize', 'pairwise_sq_dists', 'num_neighbours', 'local_dissimilarity',
+__all__ = ['l2_normalize', 'pairwise_similarity', 'num_neighbours', 'local_dissimilarity',
            'global_consistency', 'minmax_scale', 'importance_scores', 'SCORE_TERMS']
 
 SCORE_TERMS = ('align', 'uniform')
 
 
 def _check_feats(feats: np.ndarray) -> np.ndarray:
-    feats = np.asarray(feats, dtype=np.float64)
+    feats = np.asarray(feats)
+    feats = feats if feats.dtype == np.float32 else feats.astype(np.float64)
     if feats.ndim != 2 or feats.shape[0] == 0:
         raise VSummInputError(f'features must have shape (T >= 1, D), got {feats.shape}')
     if not np.isfinite(feats).all():
@@ -39,15 +40,26 @@ def _check_feats(feats: np.ndarray) -> np.ndarray:
 
 
 def l2_normalize(feats: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm; an all-zero row stays zero.  # (T, D) -> (T, D)"""
+    """Rows scaled to unit L2 norm; an all-zero row stays zero.  # (T, D) -> (T, D)
+
+    float32 input stays float32 (the h5 and extractor features are float32);
+    anything else is computed in float64.
+    """
     feats = _check_feats(feats)
     norms = np.linalg.norm(feats, axis=1, keepdims=True)
-    return feats / np.maximum(norms, 1e-12)
+    return feats / np.maximum(norms, 1e-12).astype(feats.dtype)
 
 
-def pairwise_sq_dists(unit: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distances of unit rows, ``2 - 2 x.y`` clipped at 0.  # (T, T)"""
-    return np.clip(2.0 - 2.0 * unit @ unit.T, 0.0, None)
+def pairwise_similarity(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine similarities and squared distances of the L2-normalised rows.
+
+    Returns:
+        (similarities, squared distances).  # (T, T), (T, T)
+    """
+    unit = l2_normalize(feats)
+    sims = (unit @ unit.T).astype(np.float64)
+    sq_norms = np.diag(sims).copy()  # 1, or 0 for an all-zero row
+    return sims, np.clip(sq_norms[:, None] + sq_norms[None, :] - 2.0 * sims, 0.0, None)
 
 
 def num_neighbours(num_frames: int, ratio: float) -> int:
@@ -58,6 +70,31 @@ def num_neighbours(num_frames: int, ratio: float) -> int:
     if num_frames <= 1:
         return 0
     return int(min(max(np.floor(ratio * num_frames + 0.5), 1), num_frames - 1))
+
+
+def _local(sims: np.ndarray, dists: np.ndarray, ratio: float,
+           include_self: bool) -> np.ndarray:
+    num = sims.shape[0]
+    k = num_neighbours(num, ratio)
+    if k == 0:
+        return np.zeros(num)
+    keys = -sims
+    if not include_self:
+        np.fill_diagonal(keys, np.inf)
+    # neighbours tied in similarity are equally distant, so which one is taken
+    # does not change the mean (all-zero rows aside, which have no direction)
+    nearest = np.argpartition(keys, k - 1, axis=1)[:, :k]  # (T, K)
+    return np.take_along_axis(dists, nearest, axis=1).mean(axis=1)
+
+
+def _global(dists: np.ndarray, include_self: bool) -> np.ndarray:
+    num = dists.shape[0]
+    if num == 1:
+        return np.zeros(1)
+    logits = -2.0 * dists
+    if not include_self:
+        np.fill_diagonal(logits, -np.inf)
+    return logsumexp(logits, axis=1) - np.log(num if include_self else num - 1)
 
 
 def local_dissimilarity(feats: np.ndarray, ratio: float = 0.1,
@@ -71,19 +108,8 @@ def local_dissimilarity(feats: np.ndarray, ratio: float = 0.1,
             frame itself (its own nearest neighbour); the thesis excludes it.
     Returns:
         scores.  # (T,)
-    Ties in similarity are broken towards the lower frame index.
     """
-    unit = l2_normalize(feats)
-    num = unit.shape[0]
-    k = num_neighbours(num, ratio)
-    if k == 0:
-        return np.zeros(num)
-    sims = unit @ unit.T
-    if not include_self:
-        np.fill_diagonal(sims, -np.inf)
-    order = np.argsort(-sims, axis=1, kind='stable')[:, :k]  # (T, K)
-    dists = pairwise_sq_dists(unit)
-    return np.take_along_axis(dists, order, axis=1).mean(axis=1)
+    return _local(*pairwise_similarity(feats), ratio, include_self)
 
 
 def global_consistency(feats: np.ndarray, include_self: bool = False) -> np.ndarray:
@@ -95,15 +121,7 @@ def global_consistency(feats: np.ndarray, include_self: bool = False) -> np.ndar
     Returns:
         scores in ``[-8, 0]``; 0 for a single frame.  # (T,)
     """
-    unit = l2_normalize(feats)
-    num = unit.shape[0]
-    if num == 1:
-        return np.zeros(1)
-    logits = -2.0 * pairwise_sq_dists(unit)
-    if not include_self:
-        np.fill_diagonal(logits, -np.inf)
-    count = num if include_self else num - 1
-    return logsumexp(logits, axis=1) - np.log(count)
+    return _global(pairwise_similarity(feats)[1], include_self)
 
 
 def minmax_scale(values: np.ndarray) -> np.ndarray:
@@ -141,11 +159,12 @@ def importance_scores(feats: np.ndarray, ratio: float = 0.1,
         raise VSummInputError(f'terms must be a non-empty subset of {SCORE_TERMS}, got {terms}')
     if transform not in ('none', 'exp'):
         raise VSummInputError(f"transform must be 'none' or 'exp', got {transform!r}")
-    product = np.ones(_check_feats(feats).shape[0])
+    sims, dists = pairwise_similarity(feats)
+    product = np.ones(dists.shape[0])
     if 'align' in terms:
-        product *= minmax_scale(local_dissimilarity(feats, ratio, include_self))
+        product *= minmax_scale(_local(sims, dists, ratio, include_self))
     if 'uniform' in terms:
-        product *= minmax_scale(global_consistency(feats, include_self))
+        product *= minmax_scale(_global(dists, include_self))
     scores = product + eps
     if transform == 'exp':
         scores = np.exp(scores - 1.0)

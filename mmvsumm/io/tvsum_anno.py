@@ -28,6 +28,19 @@ class TVSumAnnotation:
     scores: np.ndarray  # (users, n_frames) in 1..5
 
 
+def _parse_scores(text: str) -> np.ndarray | None:
+    """Comma-separated numbers, or None if one is not a number.  # -> (n_frames,)"""
+    raw = np.frombuffer(text.encode('ascii', 'replace'), dtype=np.uint8)
+    digits, commas = raw[::2], raw[1::2]
+    if len(raw) % 2 and (commas == ord(',')).all() and \
+            ((digits >= ord('0')) & (digits <= ord('9'))).all():
+        return (digits - ord('0')).astype(np.float64)  # fast path: single-digit scores
+    try:
+        return np.array(text.split(','), dtype=np.float64)
+    except ValueError:
+        return None
+
+
 def read_tvsum_anno(path: str | Path) -> dict[str, TVSumAnnotation]:
     """Annotations keyed ``video_1, video_2, ...`` in file order.
 
@@ -52,11 +65,8 @@ def read_tvsum_anno(path: str | Path) -> dict[str, TVSumAnnotation]:
             raise VSummInputError(f'{path}: line {number}: expected 3 tab-separated '
                                   f'fields, got {len(parts)}')
         vid, category, text = parts
-        try:
-            scores = np.fromstring(text, dtype=np.float64, sep=',')
-        except ValueError:
-            scores = np.empty(0)
-        if scores.size != text.count(',') + 1:
+        scores = _parse_scores(text)
+        if scores is None:
             raise VSummInputError(f'{path}: line {number} ({vid}): non-numeric score')
         if not np.isfinite(scores).all() or scores.min() < 1 or scores.max() > 5:
             raise VSummInputError(f'{path}: line {number} ({vid}): scores must be in 1..5')

@@ -71,9 +71,19 @@ def test_constant_features_give_finite_uniform_scores():
 
 
 def test_zero_feature_rows_stay_finite():
-    feats = np.zeros((5, 3))
-    feats[2] = [1.0, 0.0, 0.0]
+    feats = np.random.default_rng(5).normal(size=(8, 3))
+    feats[[2, 6]] = 0.0  # e.g. black frames after a ReLU
     assert np.isfinite(importance_scores(feats)).all()
+    np.testing.assert_allclose(local_dissimilarity(feats, 0.25),
+                               local_dissimilarity_ref(feats, 2), atol=1e-10)
+    np.testing.assert_allclose(global_consistency(feats), global_consistency_ref(feats),
+                               atol=1e-10)
+
+
+def test_float32_features_agree_with_float64():
+    feats = np.random.default_rng(6).normal(size=(30, 64))
+    np.testing.assert_allclose(importance_scores(feats.astype(np.float32)),
+                               importance_scores(feats), atol=1e-5)
 
 
 def test_importance_is_product_of_scaled_terms_plus_eps_then_smoothed():
