@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import VSummInputError
-from .io.h5 import read_eccv16
+from .io.h5 import read_eccv16, video_keys
 from .io.tvsum_anno import attach_tvsum_scores
 from .metrics.evaluation import VideoResult, evaluate_video, human_video, mean_result
 from .metrics.protocol import Protocol
@@ -57,7 +57,7 @@ def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
             raise VSummInputError(f'{split_path}: split {index}: test keys {foreign[:3]} '
                                   f'are not from {stem}')
         tests.append([k.split('/')[1] for k in split.test_keys])
-    keys = sorted({k for test in tests for k in test}, key=lambda k: int(k.split('_')[-1]))
+    keys = video_keys({k for test in tests for k in test})
     records = read_eccv16(h5, keys)
     if dataset == 'tvsum' and protocol.rank_level != 'gtscore':
         if anno is None:

@@ -9,7 +9,7 @@ import torch
 
 from mmvsumm import VSummInputError, kts
 from mmvsumm.cli import main
-from mmvsumm.io.video import iter_frames
+from mmvsumm.io.video import VideoSampler, iter_frames
 from mmvsumm.models import build_backbone, extract_features
 from mmvsumm.pipeline import summarize_video
 
@@ -66,7 +66,7 @@ def write_video(path, frames, rate=10):
         stream.width, stream.height, stream.pix_fmt = 64, 48, 'yuv420p'
         out.start_encoding()  # writes the header even without frames
         for i in range(frames):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), 'rgb24')
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20 % 256, np.uint8), 'rgb24')
             out.mux(stream.encode(frame))
         out.mux(stream.encode())
 
@@ -124,3 +124,14 @@ def test_torchvision_backbone_needs_local_weights(tmp_path):
     torch.save({'fc.weight': torch.zeros(3)}, weights)
     with pytest.raises(VSummInputError, match='does not fit resnet18'):
         build_backbone('resnet18', weights)
+
+
+def test_sampling_every_n_frames_or_at_a_rate(tmp_path):
+    clip = tmp_path / 'clip.mp4'
+    write_video(clip, 30, rate=10)
+    every = VideoSampler(clip, every=7, size=32)
+    assert [i for i, rgb in every] == [0, 7, 14, 21, 28] and every.n_frames == 30
+    rate = VideoSampler(clip, fps=4, size=32)
+    frames = [rgb for _, rgb in rate]
+    assert rate.picks == [0, 3, 5, 8, 10, 13, 15, 18, 20, 23, 25, 28]  # 0.25 s steps at 10 fps
+    assert frames[0].shape == (32, 32, 3) and rate.video_fps == pytest.approx(10.0)
