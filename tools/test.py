@@ -2,45 +2,29 @@
 """Test a checkpoint from an MMEngine config: any config of mmpixcon, mmvsumm or
 mms2l, and plain mmpretrain / mmdet / mmseg configs. Same arguments as OpenMMLab's."""
 import argparse
-import os
-import os.path as osp
 
-import mmcontrast  # noqa: F401  applies upstream compatibility fixes
-from mmengine.config import Config, DictAction
+from cli_common import add_common_args, build_runner, load_config
+from mmengine.config import Config
 from mmengine.evaluator import DumpResults
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and evaluate) a checkpoint')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument('--out', help='dump the raw predictions to this pickle file')
     parser.add_argument('--show-dir', help='save drawn predictions under this dir '
                         '(configs with a visualization hook)')
     parser.add_argument('--amp', action='store_true', help='test with mixed precision')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, as key=value pairs')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_common_args(parser)
     args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        parser.error('--out must be a .pkl or .pickle file')
     return args
 
 
-def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Fold the command-line options into the config."""
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+def apply_test_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Fold the test-only options into the config."""
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
@@ -55,10 +39,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
-    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
-        raise ValueError('--out must be a .pkl or .pickle file')
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner = build_runner(apply_test_args(load_config(args), args))
     if args.out is not None:
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
     runner.test()

@@ -2,19 +2,16 @@
 """Train from an MMEngine config: any config of mmpixcon, mmvsumm or mms2l, and
 plain mmpretrain / mmdet / mmseg configs. Same arguments as OpenMMLab's tools."""
 import argparse
-import os
-import os.path as osp
 
-import mmcontrast  # noqa: F401  applies upstream compatibility fixes
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+import torch
+from cli_common import add_common_args, build_runner, load_config
+from mmengine.config import Config
+from mmengine.device import is_mlu_available, is_npu_available
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or from the latest one in the '
@@ -25,34 +22,22 @@ def parse_args() -> argparse.Namespace:
                         help='scale the learning rate by the actual batch size')
     parser.add_argument('--no-validate', action='store_true',
                         help='skip validation during training')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, as key=value pairs')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_args(parser)
+    return parser.parse_args()
 
 
-def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Fold the command-line options into the config."""
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Fold the training-only options into the config."""
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('AmpOptimWrapper', 'mmengine.AmpOptimWrapper'):
+        if not (torch.cuda.is_available() or is_npu_available() or is_mlu_available()):
+            raise SystemExit('--amp: mmengine mixed precision (AmpOptimWrapper) needs a '
+                             'CUDA, NPU or MLU device; this machine has none')
+        if cfg.optim_wrapper.get('type', 'OptimWrapper') not in ('AmpOptimWrapper',
+                                                                'mmengine.AmpOptimWrapper'):
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.auto_scale_lr:
-        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
             raise RuntimeError('--auto-scale-lr needs `auto_scale_lr.base_batch_size` '
                                'in the config')
         cfg.auto_scale_lr.enable = True
@@ -67,9 +52,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.train()
+    build_runner(apply_train_args(load_config(args), args)).train()
 
 
 if __name__ == '__main__':
