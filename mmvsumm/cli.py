@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                     '(default: the shipped splits of --setting)')
     ev.add_argument('--scores', choices=sorted(SCORE_CHOICES), default='align+uniform')
     ev.add_argument('--variant', choices=VARIANTS, default='thesis')
-    ev.add_argument('--ratio', type=float, default=0.1, help='a in K = round(aT)')
+    ev.add_argument('--neighbour-ratio', type=float, default=0.1, help='a in K = round(aT)')
     ev.add_argument('--rank-level', choices=RANK_LEVELS, default='frame')
     ev.add_argument('--shots', choices=SHOT_SOURCES, default='h5')
     ev.add_argument('--shot-score', choices=('mean', 'sum'), default='mean')
@@ -79,7 +79,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     protocol = Protocol(args.dataset, args.rank_level, args.shot_score, args.knapsack_scale,
                         shots=args.shots)
     report = run_evaluation(args.h5, args.dataset, args.setting, args.scores, args.variant,
-                            args.ratio, protocol, args.anno, args.splits, args.human)
+                            args.neighbour_ratio, protocol, args.anno, args.splits, args.human)
     markdown = to_markdown(report)
     print(markdown)
     if args.md:

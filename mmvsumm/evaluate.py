@@ -61,8 +61,12 @@ def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
     records = read_eccv16(h5, keys)
     if dataset == 'tvsum' and protocol.rank_level != 'gtscore':
         if anno is None:
-            from mmcontrast.assets import tvsum_anno_path
-            anno = tvsum_anno_path()
+            from mmcontrast.assets import MissingAssetError, tvsum_anno_path
+            try:
+                anno = tvsum_anno_path()
+            except MissingAssetError as exc:
+                raise VSummInputError(f'TVSum tau/rho need the annotations: pass --anno '
+                                      f'ydata-tvsum50-anno.tsv ({exc})') from exc
         attach_tvsum_scores(records, anno)
     options = score_options(scores, variant, dataset, ratio)
     method = 'human (leave-one-out)' if human else method_label(scores)

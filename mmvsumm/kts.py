@@ -7,8 +7,8 @@ programming; ``m`` is then chosen by the standard penalty
 
     cost(m) / T + vmax * m / (2T) * (log(T / m) + 1).
 
-Each DP step is a vectorised min over the lower triangle of a ``(T, T)`` table
-(in row blocks, so the empty half is skipped). Because scatters are
+Each DP step is one vectorised min over a ``(T, T)`` table; only the costs are
+kept, and the argmins are recomputed for the winning m alone. Because scatters are
 non-negative and the penalty grows with ``m`` (for ``m < T``), the search stops
 exactly once the penalty alone exceeds the best penalised cost found so far.
 """
@@ -20,8 +20,6 @@ from .scores import l2_normalize
 
 __all__ = ['kts', 'kts_penalty', 'segment_scatter', 'change_points_to_segments']
 
-_BLOCK = 128  # rows of the DP table per vectorised block (skips the empty triangle)
-
 
 def segment_scatter(feats: np.ndarray) -> np.ndarray:
     """Scatter of every segment ``[i, j)`` of the linear kernel on unit features.
@@ -31,16 +29,20 @@ def segment_scatter(feats: np.ndarray) -> np.ndarray:
     """
     unit = l2_normalize(feats)
     num = unit.shape[0]
-    gram = (unit @ unit.T).astype(np.float64)
-    diag = np.concatenate([[0.0], np.cumsum(np.diag(gram))])  # (T + 1,)
-    block = np.zeros((num + 1, num + 1))
-    block[1:, 1:] = gram.cumsum(0).cumsum(1)
-    corner = np.diag(block)  # block[j, j]
-    inner = corner[None, :] - block - block.T + corner[:, None]  # [i, j]: sum over [i,j)^2
+    block = np.zeros((num + 1, num + 1))  # block[i, j] = sum of K[:i, :j]
+    block[1:, 1:] = unit @ unit.T
+    diag = np.concatenate([[0.0], np.cumsum(np.diag(block)[1:])])  # (T + 1,)
+    block.cumsum(0, out=block)
+    block.cumsum(1, out=block)
+    corner = np.diag(block).copy()  # block[j, j]
+    scatter = block + block.T  # in place from here on: [i, j] -> sum of K over [i,j)^2
+    np.subtract(corner[None, :], scatter, out=scatter)
+    scatter += corner[:, None]
     length = np.arange(num + 1)[None, :] - np.arange(num + 1)[:, None]  # j - i
     with np.errstate(divide='ignore', invalid='ignore'):
-        scatter = (diag[None, :] - diag[:, None]) - inner / length
-    scatter = np.maximum(scatter, 0.0)  # round-off can make a zero scatter negative
+        scatter /= length
+    np.subtract(diag[None, :] - diag[:, None], scatter, out=scatter)
+    np.maximum(scatter, 0.0, out=scatter)  # round-off can make a zero scatter negative
     scatter[length <= 0] = np.inf
     return scatter
 
@@ -71,28 +73,21 @@ def kts(feats: np.ndarray, max_change_points: int | None = None,
     num = scatter.shape[0] - 1
     limit = num - 1 if max_change_points is None else min(int(max_change_points), num - 1)
     by_end = np.ascontiguousarray(scatter.T)  # by_end[j, i] = S[i, j]: rows are contiguous
-    best = scatter[0].copy()  # (T + 1,) cheapest cost of [0, j) with m change points
-    best_m, best_total = 0, best[num] / num
-    back = []  # back[m - 1][j]: start of the last segment of [0, j) with m change points
+    costs = [scatter[0]]  # costs[m][j]: cheapest cost of [0, j) with m change points
+    best_m, best_total = 0, costs[0][num] / num
     for m in range(1, max(limit, 0) + 1):
         if kts_penalty(m, num, vmax) >= best_total:
             break  # costs are >= 0, so no larger m can win
-        new = np.full(num + 1, np.inf)
-        ptr = np.zeros(num + 1, dtype=np.int64)
-        for lo in range(m, num + 1, _BLOCK):  # ends j in [lo, hi) need starts i < hi - 1
-            hi = min(lo + _BLOCK, num + 1)
-            cand = best[None, m - 1:hi - 1] + by_end[lo:hi, m - 1:hi - 1]  # (j, i)
-            arg = np.argmin(cand, axis=1)  # first minimum: the earliest split
-            new[lo:hi] = np.take_along_axis(cand, arg[:, None], axis=1)[:, 0]
-            ptr[lo:hi] = arg + m - 1
-        back.append(ptr)
-        best = new
-        total = best[num] / num + kts_penalty(m, num, vmax)
+        row = np.full(num + 1, np.inf)
+        # last segment [i, j) after m - 1 change points in [0, i), for every end j >= m
+        row[m:] = (costs[m - 1][None, m - 1:num] + by_end[m:, m - 1:num]).min(axis=1)
+        costs.append(row)
+        total = row[num] / num + kts_penalty(m, num, vmax)
         if total < best_total:
             best_m, best_total = m, total
     cps, end = [], num
-    for m in range(best_m, 0, -1):
-        end = int(back[m - 1][end])
+    for m in range(best_m, 0, -1):  # redo the winning argmins only (earliest split on ties)
+        end = m - 1 + int(np.argmin(costs[m - 1][m - 1:end] + scatter[m - 1:end, end]))
         cps.append(end)
     return np.array(cps[::-1], dtype=np.int64)
 

@@ -101,3 +101,10 @@ def test_vasnet_json_and_dsnet_yml_splits(tmp_path, summe_h5):
     assert len(from_json['videos']) == 10 and len(from_json['splits']) == 2
     assert from_yml['splits'][0] == pytest.approx(from_json['splits'][0] | {'name': 'split 0'})
     assert read_splits(dsnet)[0].test_keys[0] == f'{stem}/video_1'
+
+
+def test_missing_tvsum_annotations_is_a_clear_error(tmp_path, tvsum_h5, monkeypatch, capsys):
+    h5, _, _ = tvsum_h5
+    monkeypatch.setenv('MMCONTRAST_SHARED', str(tmp_path / 'nowhere'))
+    assert main(['evaluate', '--dataset', 'tvsum', '--h5', str(h5)]) == 2
+    assert 'pass --anno' in capsys.readouterr().err
