@@ -12,6 +12,7 @@ first videos against the loop implementation of tests/vsumm/reference.py.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -78,15 +79,18 @@ def main() -> None:
         write_h5(h5, videos)
         write_anno(anno, videos)
         write_dsnet_yml([Split((), tuple(f'{h5.stem}/{k}' for k in keys))], splits)
-        start = time.perf_counter()
-        report = run_evaluation(h5, 'tvsum', 'transfer', protocol=Protocol('tvsum', shots='kts'),
-                                anno=anno, split_file=splits)
-        total = time.perf_counter() - start
-    overall = report.overall
-    steps = [len(v['features']) for v in videos.values()]
-    print(f'full evaluation: {len(keys)} videos, {np.mean(steps):.0f} steps on average, '
-          f'20 annotators, KTS shots + knapsack + F1 + tau/rho (frame level): {total:.2f} s')
-    print(f'  F1 {overall.f1:.1f}  tau {overall.kendall:.4f}  rho {overall.spearman:.4f}')
+        steps = np.mean([len(v['features']) for v in videos.values()])
+        print(f'full evaluation of {len(keys)} videos ({steps:.0f} steps on average, 20 '
+              'annotators): h5 + annotations, scores, KTS shots, knapsack, F1, frame-level tau/rho')
+        for workers in (1, 2):
+            start = time.perf_counter()
+            report = run_evaluation(h5, 'tvsum', 'transfer', anno=anno, split_file=splits,
+                                    protocol=Protocol('tvsum', shots='kts'), workers=workers)
+            total = time.perf_counter() - start
+            overall = report.overall
+            print(f'  {workers} process(es): {total:.2f} s (load average '
+                  f'{os.getloadavg()[0]:.1f}); F1 {overall.f1:.1f}, tau {overall.kendall:.4f}, '
+                  f'rho {overall.spearman:.4f}')
     plain_keys = keys[:args.plain_videos]
     fast_time = plain_time = 0.0
     for key in plain_keys:

@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument('--knapsack-scale', type=float,
                     help='integer knapsack values int(scale * score), DSNet uses 1000')
     ev.add_argument('--human', action='store_true', help='human leave-one-out baseline')
+    ev.add_argument('--workers', type=int, default=1, help='processes scoring videos')
     ev.add_argument('--json', type=Path, help='also write the report as JSON here')
     ev.add_argument('--md', type=Path, help='also write the markdown report here')
 
@@ -79,7 +80,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     protocol = Protocol(args.dataset, args.rank_level, args.shot_score, args.knapsack_scale,
                         shots=args.shots)
     report = run_evaluation(args.h5, args.dataset, args.setting, args.scores, args.variant,
-                            args.neighbour_ratio, protocol, args.anno, args.splits, args.human)
+                            args.neighbour_ratio, protocol, args.anno, args.splits, args.human,
+                            args.workers)
     markdown = to_markdown(report)
     print(markdown)
     if args.md:

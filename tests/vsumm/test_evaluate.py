@@ -108,3 +108,10 @@ def test_missing_tvsum_annotations_is_a_clear_error(tmp_path, tvsum_h5, monkeypa
     monkeypatch.setenv('MMCONTRAST_SHARED', str(tmp_path / 'nowhere'))
     assert main(['evaluate', '--dataset', 'tvsum', '--h5', str(h5)]) == 2
     assert 'pass --anno' in capsys.readouterr().err
+
+
+def test_parallel_workers_give_the_same_report(tmp_path, summe_h5):
+    h5, _, _ = summe_h5
+    one, _ = run_cli(tmp_path, '--dataset', 'summe', '--h5', h5)
+    two, _ = run_cli(tmp_path, '--dataset', 'summe', '--h5', h5, '--workers', '2')
+    assert one['videos'] == two['videos']
