@@ -256,3 +256,23 @@ def test_loc_head_trains_and_decodes(model_cfg, train_set, val_set):
     assert model.loc_head.mlp[0].weight.grad is not None
     out = model.eval()(**model.data_preprocessor(batch_of(val_set, [0])), mode='predict')[0]
     assert len(out['locs']) == 1 and out['locs'][0]['frames'].shape[1] == 2
+
+
+def test_localize_a_real_video(model_cfg, tmp_path):
+    from mmcontrast.assets import MissingAssetError, video_paths
+    try:
+        video = video_paths()['carphone']  # 4 s
+    except MissingAssetError as err:
+        pytest.skip(str(err))
+    from mms2l.inference import localize
+    model = build_model(model_cfg).eval()
+    result = localize(model, video, 'when is the man shown ?', fps=2.0, size=32,
+                      decoder=dict(type='critical_point', sigma=0.5))
+    assert len(result['locs']) >= 1
+    loc = result['locs'][0]
+    assert loc['curve'].shape == (8,) and np.all(np.abs(loc['curve']) <= 1 + 1e-6)
+    from mms2l.datasets import video_duration
+    duration = video_duration(video)
+    assert result['sec_per_frame'] == pytest.approx(duration / 8)
+    assert (loc['segments'] >= 0).all() and (loc['segments'] <= duration + 1e-6).all()
+    np.testing.assert_allclose(loc['segments'], loc['frames'] * result['sec_per_frame'])
