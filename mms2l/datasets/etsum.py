@@ -15,14 +15,17 @@ class ETSumDataset(BaseDataset):
     "summaries"?: [str, ...], "vid_times"?: [t, ...], "task"?}``.
 
     ``video`` is relative to ``data_prefix['video']``. A training sample needs one
-    summary per segment (the answer closes each summary with ``<loc>``).
+    summary per segment (the answer closes each summary with ``<loc>``). A ``.jsonl``
+    file (one sample per line, as :mod:`mms2l.etsum_builder` writes) works too.
     """
 
     def __init__(self, *args, data_prefix: dict | None = None, **kwargs) -> None:
         super().__init__(*args, data_prefix=data_prefix or dict(video=''), **kwargs)
 
     def load_data_list(self) -> list[dict]:
-        items = json.loads(Path(self.ann_file).read_text())
+        text = Path(self.ann_file).read_text()
+        items = ([json.loads(line) for line in text.splitlines() if line.strip()]
+                 if str(self.ann_file).endswith('.jsonl') else json.loads(text))
         if not isinstance(items, list):
             raise ValueError(f'{self.ann_file}: expected a JSON list of samples')
         data = []

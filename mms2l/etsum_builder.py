@@ -1,0 +1,213 @@
+"""Build ETSum-style annotations from timestamped ones (thesis section 4.3.5).
+
+For each ground-truth segment a video captioner describes the segment conditioned
+on the query; a text LLM then condenses a sample's captions into concise, coherent
+per-segment summaries. Tasks that already carry segment captions (dense video
+captioning, step localisation) keep them. Backends are pluggable:
+
+* :class:`HFTextBackend` - a local Hugging Face causal LM (condensing);
+* :class:`HFVideoCaptioner` - a local Hugging Face image-text-to-text model fed
+  the segment's frames (captioning);
+* :class:`OpenAICompatibleBackend` - any OpenAI-compatible chat endpoint whose
+  base URL you give (both roles; frames are sent as base64 JPEG images).
+
+Input: a JSON list in ETBench's layout (``video``, ``duration``, ``task``, ``q``,
+``tgt`` = flat [s1, e1, s2, e2, ...] seconds, optional ``g`` = captions). Output:
+JSON lines, one ETSum sample per line (``video``, ``duration``, ``task``, ``q``,
+``segments``, ``summaries``); a rerun skips the samples already written (resumable).
+
+    python -m mms2l.etsum_builder ANN.json VIDEO_ROOT OUT.jsonl \\
+        --captioner hf:/models/MiniCPM-V-2_6 --condenser openai:BASE_URL:MODEL
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import urllib.request
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+CAPTION_PROMPT = ('The user asked: "{query}". Describe what happens in these video frames '
+                  '(seconds {start:.1f} to {end:.1f}), focusing on what is relevant to the question.')
+CONDENSE_PROMPT = ('A video has {n} relevant segments for the request "{query}". Their detailed '
+                   'descriptions are:\n{captions}\nRewrite them as {n} concise, coherent summaries, '
+                   'one per line, in the same order, keeping the details that identify each '
+                   'segment. Output only the {n} lines.')
+CAPTIONED_TASKS = ('dvc', 'slc')
+
+
+class Captioner(Protocol):
+    def caption(self, frames: np.ndarray, prompt: str) -> str:
+        """frames (T, H, W, 3) uint8 of one segment -> its description."""
+
+
+class Condenser(Protocol):
+    def complete(self, prompt: str) -> str:
+        """A text prompt -> the model's answer."""
+
+
+class HFTextBackend:
+    """A local causal LM with a chat template, greedy decoding."""
+
+    def __init__(self, path: str, max_new_tokens: int = 256) -> None:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModelForCausalLM.from_pretrained(path).eval()
+        self.max_new_tokens = max_new_tokens
+
+    def complete(self, prompt: str) -> str:
+        ids = self.tokenizer.apply_chat_template([{'role': 'user', 'content': prompt}],
+                                                 add_generation_prompt=True, return_tensors='pt',
+                                                 return_dict=True)
+        out = self.model.generate(**ids, max_new_tokens=self.max_new_tokens, do_sample=False)
+        return self.tokenizer.decode(out[0, ids['input_ids'].shape[1]:], skip_special_tokens=True)
+
+
+class HFVideoCaptioner:
+    """A local image-text-to-text model (``transformers.pipeline``) fed the frames as images."""
+
+    def __init__(self, path: str, max_new_tokens: int = 128) -> None:
+        from transformers import pipeline
+        self.pipe = pipeline('image-text-to-text', model=path)
+        self.max_new_tokens = max_new_tokens
+
+    def caption(self, frames: np.ndarray, prompt: str) -> str:
+        from PIL import Image
+        content = [{'type': 'image', 'image': Image.fromarray(f)} for f in frames]
+        content.append({'type': 'text', 'text': prompt})
+        out = self.pipe(text=[{'role': 'user', 'content': content}],
+                        max_new_tokens=self.max_new_tokens, return_full_text=False)
+        return out[0]['generated_text']
+
+
+class OpenAICompatibleBackend:
+    """Chat completions at ``<base_url>/chat/completions``; the key comes from ``api_key_env``."""
+
+    def __init__(self, base_url: str, model: str, api_key_env: str = 'OPENAI_API_KEY',
+                 timeout: float = 120.0) -> None:
+        self.url = base_url.rstrip('/') + '/chat/completions'
+        self.model, self.key_env, self.timeout = model, api_key_env, timeout
+
+    def _chat(self, content: list[dict] | str) -> str:
+        body = json.dumps(dict(model=self.model, temperature=0,
+                               messages=[{'role': 'user', 'content': content}])).encode()
+        headers = {'Content-Type': 'application/json'}
+        if os.environ.get(self.key_env):
+            headers['Authorization'] = f'Bearer {os.environ[self.key_env]}'
+        request = urllib.request.Request(self.url, data=body, headers=headers)
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            return json.loads(response.read())['choices'][0]['message']['content']
+
+    def complete(self, prompt: str) -> str:
+        return self._chat(prompt)
+
+    def caption(self, frames: np.ndarray, prompt: str) -> str:
+        from PIL import Image
+        content: list[dict] = []
+        for frame in frames:
+            buf = io.BytesIO()
+            Image.fromarray(frame).save(buf, format='JPEG', quality=85)
+            url = 'data:image/jpeg;base64,' + base64.b64encode(buf.getvalue()).decode()
+            content.append({'type': 'image_url', 'image_url': {'url': url}})
+        content.append({'type': 'text', 'text': prompt})
+        return self._chat(content)
+
+
+def parse_segments(tgt: Sequence[float]) -> list[list[float]]:
+    """ETBench's flat ``tgt`` [s1, e1, s2, e2, ...] -> [[s1, e1], [s2, e2], ...]."""
+    if len(tgt) % 2:
+        raise ValueError(f'tgt must hold start/end pairs, got {len(tgt)} numbers')
+    return [[float(tgt[i]), float(tgt[i + 1])] for i in range(0, len(tgt), 2)]
+
+
+def parse_summaries(text: str, n: int) -> list[str]:
+    """The condenser's answer -> exactly ``n`` non-empty lines (list markers stripped)."""
+    lines = [line.strip().lstrip('-*0123456789.) ').strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) != n:
+        raise ValueError(f'expected {n} summary lines, got {len(lines)}: {text!r}')
+    return lines
+
+
+def segment_frames(video: Path, start: float, end: float, num: int = 8) -> np.ndarray:
+    """``num`` frames (num, H, W, 3) spread over [start, end] seconds."""
+    from .datasets import decode_video
+    times = start + (np.arange(num) + 0.5) * max(end - start, 1e-3) / num
+    return decode_video(video, times)
+
+
+def convert_sample(item: dict, video_root: Path, captioner: Captioner | None,
+                   condenser: Condenser | None) -> dict:
+    """One timestamped sample -> one ETSum sample."""
+    segments = parse_segments(item['tgt'])
+    task = item.get('task', '')
+    if task in CAPTIONED_TASKS and item.get('g'):
+        summaries = [str(g) for g in item['g']]
+        if len(summaries) != len(segments):
+            raise ValueError(f"{item['video']}: {len(summaries)} captions, {len(segments)} segments")
+    else:
+        if captioner is None or condenser is None:
+            raise ValueError(f'task {task!r} needs a captioner and a condenser')
+        captions = [captioner.caption(segment_frames(video_root / item['video'], s, e),
+                                      CAPTION_PROMPT.format(query=item['q'], start=s, end=e))
+                    for s, e in segments]
+        listed = '\n'.join(f'{i + 1}. {c.strip()}' for i, c in enumerate(captions))
+        summaries = parse_summaries(condenser.complete(CONDENSE_PROMPT.format(
+            n=len(segments), query=item['q'], captions=listed)), len(segments))
+    return dict(video=item['video'], duration=item.get('duration'), task=task, q=item['q'],
+                segments=segments, summaries=summaries)
+
+
+def build_etsum(ann_file: str | Path, video_root: str | Path, out_file: str | Path,
+                captioner: Captioner | None, condenser: Condenser | None) -> Path:
+    """Convert every sample of ``ann_file``, appending to ``out_file`` (JSON lines) and
+    skipping samples whose key (``idx`` or position) it already holds."""
+    from tqdm import tqdm
+    items = json.loads(Path(ann_file).read_text())
+    out_file = Path(out_file)
+    done = set()
+    if out_file.is_file():
+        done = {json.loads(line)['key'] for line in out_file.read_text().splitlines() if line}
+    with out_file.open('a') as out:
+        for pos, item in enumerate(tqdm(items, desc='ETSum')):
+            key = str(item.get('idx', pos))
+            if key in done:
+                continue
+            sample = convert_sample(item, Path(video_root), captioner, condenser)
+            out.write(json.dumps(dict(sample, key=key)) + '\n')
+            out.flush()
+    return out_file
+
+
+def _backend(spec: str | None, role: str):
+    """``hf:PATH`` or ``openai:BASE_URL:MODEL`` -> a backend for ``role``."""
+    if spec is None:
+        return None
+    kind, _, rest = spec.partition(':')
+    if kind == 'hf':
+        return HFVideoCaptioner(rest) if role == 'captioner' else HFTextBackend(rest)
+    if kind == 'openai':
+        base_url, _, model = rest.rpartition(':')
+        return OpenAICompatibleBackend(base_url, model)
+    raise ValueError(f'unknown backend {spec!r}; use hf:PATH or openai:BASE_URL:MODEL')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description='Build ETSum annotations')
+    parser.add_argument('ann_file')
+    parser.add_argument('video_root')
+    parser.add_argument('out_file')
+    parser.add_argument('--captioner', help='hf:PATH or openai:BASE_URL:MODEL')
+    parser.add_argument('--condenser', help='hf:PATH or openai:BASE_URL:MODEL')
+    args = parser.parse_args()
+    print(build_etsum(args.ann_file, args.video_root, args.out_file,
+                      _backend(args.captioner, 'captioner'), _backend(args.condenser, 'condenser')))
+
+
+if __name__ == '__main__':
+    main()
