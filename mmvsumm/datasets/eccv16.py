@@ -1,8 +1,6 @@
 """The eccv16 h5 files as an MMEngine dataset (one item per video)."""
 from __future__ import annotations
 
-from typing import Sequence
-
 from mmengine.dataset import BaseDataset
 
 from ..errors import VSummInputError
@@ -62,7 +60,3 @@ class Eccv16Dataset(BaseDataset):
             attach_tvsum_scores(records, self.tvsum_anno)
         return [dict(name=r.name, features=r.features, record=r) for r in records.values()]
 
-    @property
-    def records(self) -> Sequence:
-        """The :class:`~mmvsumm.io.h5.VideoRecord` of every item."""
-        return [item['record'] for item in self.data_list]

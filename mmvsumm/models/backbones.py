@@ -60,7 +60,8 @@ def _torchvision(name: str, weights: str | Path | None) -> FrameEncoder:
             f'backbone {name!r} needs its ImageNet weights, which cannot be downloaded '
             f'here: pass --weights /path/to/{name}.pth (a torchvision state dict) or use '
             f'the offline default {DEFAULT_BACKBONE!r}')
-    extra = dict(aux_logits=True, init_weights=False) if name in ('googlenet', 'inception_v3') else {}
+    with_aux = name in ('googlenet', 'inception_v3')  # their weight files hold the aux heads
+    extra = dict(aux_logits=True, init_weights=False) if with_aux else {}
     model = torchvision.models.get_model(name, weights=None, **extra)
     try:
         model.load_state_dict(_load_state(Path(weights)))

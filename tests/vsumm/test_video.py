@@ -66,7 +66,8 @@ def write_video(path, frames, rate=10):
         stream.width, stream.height, stream.pix_fmt = 64, 48, 'yuv420p'
         out.start_encoding()  # writes the header even without frames
         for i in range(frames):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20 % 256, np.uint8), 'rgb24')
+            grey = np.full((48, 64, 3), i * 20 % 256, np.uint8)
+            frame = av.VideoFrame.from_ndarray(grey, 'rgb24')
             out.mux(stream.encode(frame))
         out.mux(stream.encode())
 
@@ -93,8 +94,9 @@ def test_bad_videos_give_clear_errors(tmp_path, bikes, capsys):
     write_video(empty, 0)
     audio = tmp_path / 'audio.mka'
     write_audio_only(audio)
-    cases = [(corrupt, 'cannot open as a video'), (truncated, 'cannot open|decodable|decoding'),
-             (empty, 'the video stream has no decodable frame'), (audio, r'no video stream \(streams: audio\)'),
+    cases = [(corrupt, 'cannot open as a video'), (truncated, 'cannot open as a video'),
+             (empty, 'the video stream has no decodable frame'),
+             (audio, r'no video stream \(streams: audio\)'),
              (tmp_path / 'missing.mp4', 'no such video file')]
     for path, message in cases:
         with pytest.raises(VSummInputError, match=rf'{path.name}: ({message})'):
