@@ -12,7 +12,7 @@ captioning, step localisation) keep them. Backends are pluggable:
   base URL you give (both roles; frames are sent as base64 JPEG images).
 
 Input: a JSON list in ETBench's layout (``video``, ``duration``, ``task``, ``q``,
-``tgt`` = flat [s1, e1, s2, e2, ...] seconds, optional ``g`` = captions). Output:
+``tgt`` = [[s1, e1], ...] seconds, optional ``g`` = captions). Output:
 JSON lines, one ETSum sample per line (``video``, ``duration``, ``task``, ``q``,
 ``segments``, ``summaries``); a rerun skips the samples already written (resumable).
 
@@ -118,8 +118,10 @@ class OpenAICompatibleBackend:
         return self._chat(content)
 
 
-def parse_segments(tgt: Sequence[float]) -> list[list[float]]:
-    """ETBench's flat ``tgt`` [s1, e1, s2, e2, ...] -> [[s1, e1], [s2, e2], ...]."""
+def parse_segments(tgt: Sequence) -> list[list[float]]:
+    """ETBench's ``tgt`` ([[s1, e1], ...] or flat [s1, e1, s2, e2, ...]) -> [[s1, e1], ...]."""
+    if tgt and isinstance(tgt[0], (list, tuple)):
+        tgt = [t for pair in tgt for t in pair]
     if len(tgt) % 2:
         raise ValueError(f'tgt must hold start/end pairs, got {len(tgt)} numbers')
     return [[float(tgt[i]), float(tgt[i + 1])] for i in range(0, len(tgt), 2)]

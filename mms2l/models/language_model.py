@@ -81,21 +81,26 @@ class NewTokens(nn.Module):
 
 
 def build_frame_attention_mask(attention_mask: torch.Tensor, is_frame: torch.Tensor,
-                               dtype: torch.dtype) -> torch.Tensor:
-    """Additive 4-D mask: causal, frame tokens attend to each other both ways, padding hidden.
+                               attn_implementation: str = 'sdpa',
+                               dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """4-D mask: causal, frame tokens attend to each other both ways, padding hidden.
 
     attention_mask (B, L) 1 = real token; is_frame (B, L) frame-token positions.
-    Returns (B, 1, L, L) with 0 where attention is allowed and the dtype minimum
-    elsewhere. A padding row may attend to itself so no row is fully masked.
+    Returns (B, 1, L, L): boolean (True = may attend) for ``sdpa``; for ``eager``
+    an additive mask in ``dtype`` (0 allowed, the dtype minimum elsewhere). A
+    padding row may attend to itself so no row is fully masked. (Flash-attention
+    kernels take no custom 4-D mask: use ``sdpa`` or ``eager``.)
     """
     length = attention_mask.shape[1]
     device = attention_mask.device
     causal = torch.ones(length, length, dtype=torch.bool, device=device).tril()
     allowed = causal[None] | (is_frame[:, :, None] & is_frame[:, None, :])
     allowed = allowed & attention_mask.bool()[:, None, :]
-    allowed = allowed | torch.eye(length, dtype=torch.bool, device=device)[None]
+    allowed = (allowed | torch.eye(length, dtype=torch.bool, device=device)[None])[:, None]
+    if attn_implementation != 'eager':
+        return allowed
     mask = torch.zeros(allowed.shape, dtype=dtype, device=device)
-    return mask.masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
+    return mask.masked_fill(~allowed, torch.finfo(dtype).min)
 
 
 def run_decoder(llm: nn.Module, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor | None,

@@ -188,9 +188,15 @@ class S2LModel(BaseModel):
                                           inputs.get('qformer_ids'), inputs.get('qformer_mask'))
         embeds, is_frame = self.embed_inputs(inputs['input_ids'], frame_tokens,
                                              inputs['num_frames'], inputs.get('vid_frames'))
-        mask = build_frame_attention_mask(inputs['attention_mask'], is_frame, embeds.dtype)
-        last, hidden_states = run_decoder(self.llm, embeds, mask)
+        last, hidden_states = run_decoder(self.llm, embeds,
+                                          self._mask(inputs['attention_mask'], is_frame))
         return last, hidden_states, is_frame
+
+    def _mask(self, attention_mask: torch.Tensor, is_frame: torch.Tensor) -> torch.Tensor:
+        """The frame-aware 4-D mask in the form the LLM's attention implementation takes."""
+        llm = base_llm(self.llm)
+        return build_frame_attention_mask(attention_mask, is_frame,
+                                          llm.config._attn_implementation, llm.dtype)
 
     def _loc_positions(self, ids: torch.Tensor, start: int) -> torch.Tensor:
         """Positions (M,) of the hidden states representing the ``<loc>`` tokens at or after ``start``."""
@@ -276,9 +282,9 @@ class S2LModel(BaseModel):
         llm = base_llm(self.llm)
         num_frames = torch.tensor([len(frame_tokens)], device=frame_tokens.device)
         embeds, is_frame = self.embed_inputs(prompt_ids[None], frame_tokens, num_frames, vid_frames)
-        mask = build_frame_attention_mask(torch.ones_like(prompt_ids)[None], is_frame, embeds.dtype)
         cache = DynamicCache(config=llm.config)
-        last, _ = run_decoder(self.llm, embeds, mask, cache)
+        last, _ = run_decoder(self.llm, embeds, self._mask(torch.ones_like(prompt_ids)[None], is_frame),
+                              cache)
         banned = torch.tensor([self.token_ids.frame, self.token_ids.vid], device=last.device)
         generated: list[int] = []
         for _ in range(self.max_new_tokens):
@@ -295,8 +301,7 @@ class S2LModel(BaseModel):
             generated.append(self.token_ids.loc)
         full = torch.cat([prompt_ids, prompt_ids.new_tensor(generated)])
         embeds, is_frame = self.embed_inputs(full[None], frame_tokens, num_frames, vid_frames)
-        mask = build_frame_attention_mask(torch.ones_like(full)[None], is_frame, embeds.dtype)
-        _, hidden_states = run_decoder(self.llm, embeds, mask)
+        _, hidden_states = run_decoder(self.llm, embeds, self._mask(torch.ones_like(full)[None], is_frame))
         loc_pos = self._loc_positions(full, len(prompt_ids))
         locs = []
         if len(loc_pos):

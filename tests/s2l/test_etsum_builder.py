@@ -47,7 +47,7 @@ def video_root(tmp_path):
 
 def annotations(tmp_path):
     items = [dict(idx=0, video='v.mp4', duration=4.0, task='tvg', q='when does he talk?',
-                  tgt=[0.5, 1.5, 2.0, 3.5]),
+                  tgt=[[0.5, 1.5], [2.0, 3.5]]),
              dict(idx=1, video='v.mp4', duration=4.0, task='dvc', q='describe the events',
                   tgt=[0.0, 2.0], g=['a man sits in a car']),
              dict(idx=2, video='v.mp4', duration=4.0, task='tal', q='looking around',
@@ -92,6 +92,7 @@ def test_builder_output_is_a_dataset(video_root):
 
 def test_parsers():
     assert parse_segments([1, 2, 3, 4]) == [[1.0, 2.0], [3.0, 4.0]]
+    assert parse_segments([[1, 2], [3, 4]]) == [[1.0, 2.0], [3.0, 4.0]]
     with pytest.raises(ValueError):
         parse_segments([1, 2, 3])
     assert parse_summaries('1. First one.\n\n2) Second.\n', 2) == ['First one.', 'Second.']

@@ -32,11 +32,27 @@ def loss_of(model, batch):
 def test_mask_causal_with_bidirectional_frames():
     is_frame = torch.tensor([[False, True, True, True, False, False]])
     valid = torch.tensor([[1, 1, 1, 1, 1, 0]])
-    allowed = build_frame_attention_mask(valid, is_frame, torch.float32)[0, 0] == 0
+    allowed = build_frame_attention_mask(valid, is_frame, 'sdpa')[0, 0]
+    additive = build_frame_attention_mask(valid, is_frame, 'eager', torch.bfloat16)[0, 0]
+    assert allowed.dtype == torch.bool and additive.dtype == torch.bfloat16
     for i in range(6):
         for j in range(6):
             expected = ((j <= i or (is_frame[0, i] and is_frame[0, j])) and j != 5) or i == j
             assert bool(allowed[i, j]) == bool(expected), (i, j)
+            assert bool(additive[i, j] == 0) == bool(expected), (i, j)
+
+
+def test_eager_and_sdpa_attention_agree(model_cfg, train_set):
+    """The same weights give the same loss with either mask form."""
+    batch = batch_of(train_set, [0, 1])
+    model_cfg['llm']['attn_implementation'] = 'eager'
+    eager = build_model(model_cfg).eval()
+    sdpa_model = build_model(dict(model_cfg, llm=dict(model_cfg['llm'], attn_implementation='sdpa')))
+    sdpa_model.load_state_dict(eager.state_dict())
+    with torch.no_grad():
+        a, b = loss_of(eager, batch), loss_of(sdpa_model.eval(), batch)
+    for key in a:
+        assert float(a[key]) == pytest.approx(float(b[key]), abs=1e-5)
 
 
 def test_forward_backward_only_configured_params_get_grads(model_cfg, train_set):
