@@ -50,11 +50,13 @@ def pixcon_model(photo) -> torch.nn.Module:
     scaled by random factors, and both encoders' BN statistics are set by a
     train-mode pass over the photo (the two passes see different crops)."""
     from mmengine.config import Config
+    from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
 
     import mmpixcon  # noqa: F401  registers PixCon
     torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(str(TINY_CONFIG)).model)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(Config.fromfile(str(TINY_CONFIG)).model)
     online, target = model.backbone, model.target_net.module[0]
     with torch.no_grad():
         for param in target.parameters():
