@@ -14,13 +14,20 @@ from .conftest import REPO
 BENCHMARKS = REPO / 'configs/pixcon/benchmarks'
 # config -> (backbone output stride, training length, test dataset, test metric)
 PROTOCOL = {
-    'mask-rcnn_r50-syncbn_fpn_1x_coco_pixcon.py': (32, 'max_epochs', 12, 'CocoDataset', 'CocoMetric'),
-    'faster-rcnn_r50-syncbn-c4_24k_voc0712_pixcon.py': (16, 'max_iters', 24000, 'VOCDataset', 'VOCMetric'),
-    'fcn-d6_r50-d16_4xb4-30k_voc12aug-513x513_pixcon.py': (16, 'max_iters', 30000, 'PascalVOCDataset', 'IoUMetric'),
-    'fpn_r50_4xb4-30k_voc12aug-513x513_pixcon.py': (32, 'max_iters', 30000, 'PascalVOCDataset', 'IoUMetric'),
-    'fcn-d6_r50-d16_8xb2-90k_cityscapes-769x769_pixcon.py': (16, 'max_iters', 90000, 'CityscapesDataset', 'IoUMetric'),
-    'fpn_r50_8xb2-90k_cityscapes-769x769_pixcon.py': (32, 'max_iters', 90000, 'CityscapesDataset', 'IoUMetric'),
-    'fpn_r50_4xb4-80k_ade20k-512x512_pixcon.py': (32, 'max_iters', 80000, 'ADE20KDataset', 'IoUMetric'),
+    'mask-rcnn_r50-syncbn_fpn_1x_coco_pixcon.py':
+        (32, 'max_epochs', 12, 'CocoDataset', 'CocoMetric'),
+    'faster-rcnn_r50-syncbn-c4_24k_voc0712_pixcon.py':
+        (16, 'max_iters', 24000, 'VOCDataset', 'VOCMetric'),
+    'fcn-d6_r50-d16_4xb4-30k_voc12aug-513x513_pixcon.py':
+        (16, 'max_iters', 30000, 'PascalVOCDataset', 'IoUMetric'),
+    'fpn_r50_4xb4-30k_voc12aug-513x513_pixcon.py':
+        (32, 'max_iters', 30000, 'PascalVOCDataset', 'IoUMetric'),
+    'fcn-d6_r50-d16_8xb2-90k_cityscapes-769x769_pixcon.py':
+        (16, 'max_iters', 90000, 'CityscapesDataset', 'IoUMetric'),
+    'fpn_r50_8xb2-90k_cityscapes-769x769_pixcon.py':
+        (32, 'max_iters', 90000, 'CityscapesDataset', 'IoUMetric'),
+    'fpn_r50_4xb4-80k_ade20k-512x512_pixcon.py':
+        (32, 'max_iters', 80000, 'ADE20KDataset', 'IoUMetric'),
 }
 
 
@@ -80,3 +87,12 @@ def test_config_builds_and_loads_the_converted_backbone(name, r50_backbone):
     with torch.no_grad():
         out = model.backbone(torch.zeros(1, 3, 64, 64))[-1]
     assert out.shape[-2:] == (64 // stride, 64 // stride)
+
+
+def test_voc_detection_reports_coco_style_ap():
+    """AP = mean VOC2007 (11-point) AP over IoU 0.50:0.05:0.95; AP50 and AP75 among them."""
+    cfg = Config.fromfile(str(BENCHMARKS / 'faster-rcnn_r50-syncbn-c4_24k_voc0712_pixcon.py'))
+    for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
+        assert evaluator.eval_mode == '11points'
+        assert evaluator.iou_thrs == pytest.approx([0.5 + 0.05 * i for i in range(10)])
+    assert cfg.test_dataloader.dataset.ann_file == 'VOC2007/ImageSets/Main/test.txt'

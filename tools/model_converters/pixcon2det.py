@@ -35,8 +35,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def convert(src: str, dst: str, encoder: str = 'online', fmt: str = 'mmcls') -> dict[str, Any]:
-    """Read ``src`` (weights only), write the chosen backbone to ``dst``; return what was written."""
+def convert(src: str, dst: str, encoder: str = 'online',
+            fmt: str = 'mmcls') -> dict[str, Any]:
+    """Read ``src`` (weights only), write the chosen backbone to ``dst``; return what
+    was written."""
     import mmcontrast  # noqa: F401  first: weights-only loading of mmengine checkpoints
     from mmengine.runner.checkpoint import _load_checkpoint
     from mmpixcon.transfer import extract_backbone, to_torchvision
