@@ -1,0 +1,3 @@
+from .hooks import DenseProbeHook
+
+__all__ = ['DenseProbeHook']

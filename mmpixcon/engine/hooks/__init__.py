@@ -1,0 +1,3 @@
+from .dense_probe_hook import DenseProbeHook
+
+__all__ = ['DenseProbeHook']
