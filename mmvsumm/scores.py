@@ -23,8 +23,9 @@ from scipy.special import logsumexp
 
 from .errors import VSummInputError
 
-__all__ = ['l2_normalize', 'pairwise_similarity', 'num_neighbours', 'local_dissimilarity',
-           'global_consistency', 'minmax_scale', 'importance_scores', 'SCORE_TERMS']
+__all__ = ['l2_normalize', 'pairwise_similarity', 'num_neighbours', 'nearest_neighbours',
+           'local_dissimilarity', 'global_consistency', 'minmax_scale', 'importance_scores',
+           'combine_scores', 'SCORE_TERMS']
 
 SCORE_TERMS = ('align', 'uniform')
 
@@ -72,18 +73,34 @@ def num_neighbours(num_frames: int, ratio: float) -> int:
     return int(min(max(np.floor(ratio * num_frames + 0.5), 1), num_frames - 1))
 
 
+def _neighbour_index(sims: np.ndarray, k: int, include_self: bool) -> np.ndarray:
+    """Indices of the K most similar frames of each frame.  # (T, T) -> (T, K)"""
+    keys = -sims
+    if not include_self:
+        np.fill_diagonal(keys, np.inf)
+    return np.argpartition(keys, k - 1, axis=1)[:, :k]
+
+
+def nearest_neighbours(feats: np.ndarray, ratio: float = 0.1,
+                       include_self: bool = False) -> np.ndarray:
+    """The neighbour sets N_t of eq. 3.4 (K = round(a T), see :func:`num_neighbours`);
+    empty for a single frame.  # (T, D) -> (T, K)"""
+    sims, _ = pairwise_similarity(feats)
+    k = num_neighbours(sims.shape[0], ratio)
+    if k == 0:
+        return np.zeros((sims.shape[0], 0), dtype=np.int64)
+    return _neighbour_index(sims, k, include_self)
+
+
 def _local(sims: np.ndarray, dists: np.ndarray, ratio: float,
            include_self: bool) -> np.ndarray:
     num = sims.shape[0]
     k = num_neighbours(num, ratio)
     if k == 0:
         return np.zeros(num)
-    keys = -sims
-    if not include_self:
-        np.fill_diagonal(keys, np.inf)
     # neighbours tied in similarity are equally distant, so which one is taken
     # does not change the mean (all-zero rows aside, which have no direction)
-    nearest = np.argpartition(keys, k - 1, axis=1)[:, :k]  # (T, K)
+    nearest = _neighbour_index(sims, k, include_self)  # (T, K)
     return np.take_along_axis(dists, nearest, axis=1).mean(axis=1)
 
 
@@ -157,14 +174,24 @@ def importance_scores(feats: np.ndarray, ratio: float = 0.1,
     unknown = set(terms) - set(SCORE_TERMS)
     if not terms or unknown:
         raise VSummInputError(f'terms must be a non-empty subset of {SCORE_TERMS}, got {terms}')
+    sims, dists = pairwise_similarity(feats)
+    values = []
+    if 'align' in terms:
+        values.append(_local(sims, dists, ratio, include_self))
+    if 'uniform' in terms:
+        values.append(_global(dists, include_self))
+    return combine_scores(values, eps, sigma, transform)
+
+
+def combine_scores(values: Sequence[np.ndarray], eps: float = 0.05, sigma: float = 1.0,
+                   transform: str = 'none') -> np.ndarray:
+    """Product of the min-max scaled terms + eps, optionally ``exp(p - 1)``, then a
+    Gaussian filter of ``sigma`` steps (0: none).  # [(T,), ...] -> (T,)"""
     if transform not in ('none', 'exp'):
         raise VSummInputError(f"transform must be 'none' or 'exp', got {transform!r}")
-    sims, dists = pairwise_similarity(feats)
-    product = np.ones(dists.shape[0])
-    if 'align' in terms:
-        product *= minmax_scale(_local(sims, dists, ratio, include_self))
-    if 'uniform' in terms:
-        product *= minmax_scale(_global(dists, include_self))
+    product = np.ones(len(values[0]))
+    for value in values:
+        product *= minmax_scale(value)
     scores = product + eps
     if transform == 'exp':
         scores = np.exp(scores - 1.0)

@@ -1,0 +1,106 @@
+"""Contrastive refinement: losses against the score equations and loops, training."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mmvsumm import VSummInputError, global_consistency, local_dissimilarity
+from mmvsumm.models.losses import (align_loss, filter_loss, segment_features, uniform_loss,
+                                   unique_loss)
+from mmvsumm.models.refiner import ContrastiveRefiner
+from mmvsumm.refine import (RefineConfig, _batch_loss, refined_importance, resample_indices,
+                            train_refiner)
+from mmvsumm.scores import nearest_neighbours
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: threads only add overhead on a busy machine
+    yield
+    torch.set_num_threads(previous)
+
+
+def unit(rng, num, dim):
+    z = rng.normal(size=(num, dim))
+    return z / np.linalg.norm(z, axis=1, keepdims=True)
+
+
+def test_align_and_uniform_losses_equal_eqs_3_4_and_3_5_on_unit_features():
+    z = unit(np.random.default_rng(0), 30, 8)
+    nbrs = torch.from_numpy(nearest_neighbours(z, 0.1))
+    zt = torch.from_numpy(z)
+    np.testing.assert_allclose(align_loss(zt, nbrs).numpy(), local_dissimilarity(z, 0.1),
+                               atol=1e-10)
+    np.testing.assert_allclose(uniform_loss(zt).numpy(), global_consistency(z), atol=1e-10)
+    assert uniform_loss(zt[:1]).tolist() == [0.0]
+
+
+def test_unique_loss_and_segments_by_loops():
+    rng = np.random.default_rng(1)
+    z, others = unit(rng, 7, 5), unit(rng, 4, 5)
+    got = unique_loss(torch.from_numpy(z), torch.from_numpy(others)).numpy()
+    want = [math.log(sum(math.exp(-2 * np.sum((zt - s) ** 2)) for s in others) / 4) for zt in z]
+    np.testing.assert_allclose(got, want, atol=1e-10)
+    segs = segment_features(torch.from_numpy(z), 3).numpy()
+    assert segs.shape == (3, 5)  # 3 + 3 + 1 frames
+    mean = z[3:6].mean(0)
+    np.testing.assert_allclose(segs[1], mean / np.linalg.norm(mean), atol=1e-12)
+
+
+def test_filter_loss_is_a_real_bce():
+    r = torch.tensor([0.9, 0.2, 0.5])
+    y = torch.tensor([1.0, 0.0, 0.25])
+    want = [-(t * math.log(p) + (1 - t) * math.log(1 - p)) for p, t in zip(r.tolist(), y.tolist())]
+    np.testing.assert_allclose(filter_loss(r, y).numpy(), want, rtol=1e-6)
+    assert (filter_loss(r, y) > 0).all()
+
+
+def test_refiner_shapes_and_unit_outputs():
+    model = ContrastiveRefiner(32, layers=2, heads=8).eval()
+    z = model(torch.randn(3, 17, 32))
+    assert z.shape == (3, 17, 128)
+    np.testing.assert_allclose(z.norm(dim=-1).detach().numpy(), 1.0, atol=1e-5)
+    h = model.uniqueness(z)
+    assert h.shape == (3, 17) and ((h > 0) & (h < 1)).all()
+    assert model.encoder[0].qkv.out_features == 3 * 8 * 64  # d_head 64 per head
+
+
+def test_resampling():
+    rng = np.random.default_rng(0)
+    longer = resample_indices(500, 200, rng)
+    assert len(longer) == 200 and (np.diff(longer) > 0).all()
+    assert resample_indices(3, 6, rng).tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def shots_video(rng, num, dim, centres):
+    labels = np.sort(rng.integers(0, len(centres), size=num))
+    return (centres[labels] + 0.3 * rng.normal(size=(num, dim))).astype(np.float32)
+
+
+def test_training_lowers_the_loss_and_scores_are_finite():
+    rng = np.random.default_rng(2)
+    centres = rng.normal(size=(6, 24))
+    videos = [shots_video(rng, int(rng.integers(40, 80)), 24, centres) for _ in range(4)]
+    config = RefineConfig(epochs=15, lr=1e-3, frames=40, batch_videos=4, layers=1, segment=5)
+    fixed = [v[resample_indices(len(v), 40, np.random.default_rng(9))] for v in videos]
+    torch.manual_seed(config.seed)
+    initial = ContrastiveRefiner(24, config.layers, config.heads).eval()
+    trained = train_refiner(videos, config)
+    with torch.no_grad():
+        assert _batch_loss(trained, fixed, config) < _batch_loss(initial, fixed, config)
+    for terms in (('align',), ('align', 'uniform'), ('align', 'filter'),
+                  ('align', 'uniform', 'filter')):
+        scores = refined_importance(videos[0], trained, terms)
+        assert scores.shape == (len(videos[0]),) and np.isfinite(scores).all()
+    assert np.isfinite(refined_importance(videos[0][:1], trained)).all()  # T = 1
+
+
+def test_refinement_input_errors():
+    with pytest.raises(VSummInputError, match='at least 2 training videos'):
+        train_refiner([np.zeros((5, 4), np.float32)])
+    with pytest.raises(VSummInputError, match='different feature sizes'):
+        train_refiner([np.zeros((5, 4), np.float32), np.zeros((5, 3), np.float32)])
+    with pytest.raises(VSummInputError, match='terms'):
+        refined_importance(np.zeros((5, 4)), ContrastiveRefiner(4, layers=1), ('unique',))
