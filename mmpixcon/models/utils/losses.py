@@ -73,10 +73,10 @@ def dense_info_nce(query: Tensor, key: Tensor, queue: Tensor, temperature: float
     """
     if query.shape != key.shape or query.dim() != 3:
         raise ValueError(f'query {tuple(query.shape)} and key {tuple(key.shape)} must be equal (B, N, C)')
-    pos = (query * key).sum(-1, keepdim=True)  # (B, N, 1)
-    neg = query @ queue.to(query.dtype).t()  # (B, N, K)
-    logits = torch.cat([pos, neg], dim=-1).float() / temperature  # (B, N, 1 + K)
-    per_pixel = torch.logsumexp(logits, dim=-1) - logits[..., 0]  # (B, N)
+    pos = (query * key).sum(-1).float() / temperature  # (B, N)
+    neg = (query @ queue.to(query.dtype).t()).float() / temperature  # (B, N, K)
+    # -log softmax of the positive, without materialising the (B, N, 1 + K) concatenation
+    per_pixel = torch.logaddexp(pos, torch.logsumexp(neg, dim=-1)) - pos  # (B, N)
     if weights is None:
         return per_pixel.mean()
     w = weights.to(per_pixel.dtype).detach()
