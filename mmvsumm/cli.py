@@ -14,7 +14,7 @@ __all__ = ['main', 'build_parser']
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all subcommands."""
     from .metrics.protocol import RANK_LEVELS, SHOT_SOURCES
-    from .presets import SCORE_CHOICES, VARIANTS
+    from .presets import REFINED_CHOICES, SCORE_CHOICES, VARIANTS
     from .splits import DATASETS, SETTINGS
     parser = argparse.ArgumentParser(prog='mmvsumm', description=(
         'Training-free zero-shot video summarization (thesis chapter 3).'))
@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument('--setting', choices=SETTINGS, default='canonical')
     ev.add_argument('--splits', type=Path, help='DSNet yml or VASNet json split file '
                     '(default: the shipped splits of --setting)')
-    ev.add_argument('--scores', choices=sorted(SCORE_CHOICES), default='align+uniform')
+    ev.add_argument('--scores', choices=sorted(REFINED_CHOICES), default='align+uniform',
+                    help='terms of eq. 3.12; +filter needs --refine')
     ev.add_argument('--variant', choices=VARIANTS, default='thesis')
     ev.add_argument('--neighbour-ratio', type=float, default=0.1, help='a in K = round(aT)')
     ev.add_argument('--rank-level', choices=RANK_LEVELS, default='frame')
@@ -53,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help='integer knapsack values int(scale * score), DSNet uses 1000')
     ev.add_argument('--human', action='store_true', help='human leave-one-out baseline')
     ev.add_argument('--workers', type=int, default=1, help='processes scoring videos')
+    ev.add_argument('--refine', action='store_true',
+                    help='train the contrastive refinement on each split first')
+    ev.add_argument('--train-h5', type=Path, nargs='*', default=[],
+                    help='h5 files of the other datasets (augmented/transfer training)')
+    ev.add_argument('--epochs', type=int, default=40, help='refinement epochs')
+    ev.add_argument('--lambda1', type=float, default=0.5, help='weight of L_uniform')
     ev.add_argument('--json', type=Path, help='also write the report as JSON here')
     ev.add_argument('--md', type=Path, help='also write the markdown report here')
 
@@ -76,12 +83,18 @@ def _summarize(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from .evaluate import run_evaluation
     from .metrics.protocol import Protocol
+    from .presets import SCORE_CHOICES
+    from .refine import RefineConfig
     from .report import to_json, to_markdown
     protocol = Protocol(args.dataset, args.rank_level, args.shot_score, args.knapsack_scale,
                         shots=args.shots)
+    refine = RefineConfig(epochs=args.epochs, lambda1=args.lambda1,
+                          ratio=args.neighbour_ratio) if args.refine else None
+    if args.scores not in SCORE_CHOICES and refine is None:
+        raise VSummInputError(f'--scores {args.scores} uses the uniqueness filter: add --refine')
     report = run_evaluation(args.h5, args.dataset, args.setting, args.scores, args.variant,
                             args.neighbour_ratio, protocol, args.anno, args.splits, args.human,
-                            args.workers)
+                            args.workers, refine, args.train_h5)
     markdown = to_markdown(report)
     print(markdown)
     if args.md:

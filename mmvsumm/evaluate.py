@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Sequence
 
 from .errors import VSummInputError
 from .io.h5 import VideoRecord, read_eccv16, video_keys
 from .io.tvsum_anno import attach_tvsum_scores
 from .metrics.evaluation import VideoResult, evaluate_video, human_video, mean_result
 from .metrics.protocol import Protocol
-from .presets import method_label, score_options
+from .presets import REFINED_CHOICES, method_label, score_options
+from .refine import RefineConfig, refined_importance, train_refiner
 from .scores import importance_scores
 from .splits import h5_stem, read_splits, shipped_split_file
 
@@ -49,13 +51,16 @@ def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
                    scores: str = 'align+uniform', variant: str = 'thesis',
                    ratio: float = 0.1, protocol: Protocol | None = None,
                    anno: str | Path | None = None, split_file: str | Path | None = None,
-                   human: bool = False, workers: int = 1) -> EvalReport:
+                   human: bool = False, workers: int = 1, refine: RefineConfig | None = None,
+                   train_h5: Sequence[str | Path] = ()) -> EvalReport:
     """Score every test video of every split and aggregate.
 
     Training-free scores do not depend on the training keys, so the canonical
     and augmented settings give the same numbers (as in the thesis's table 3.3);
     transfer tests on the whole dataset. ``workers > 1`` scores videos in that
-    many forked processes.
+    many forked processes. With ``refine``, a refiner is trained on each split's
+    training keys (other datasets' videos come from ``train_h5``, matched by file
+    name) and scores that split's test videos (``scores`` may add ``+filter``).
     """
     protocol = protocol or Protocol(dataset)
     split_path = Path(split_file) if split_file else shipped_split_file(dataset, setting)
@@ -79,6 +84,9 @@ def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
                 raise VSummInputError(f'TVSum tau/rho need the annotations: pass --anno '
                                       f'ydata-tvsum50-anno.tsv ({exc})') from exc
         attach_tvsum_scores(records, anno)
+    if refine is not None:
+        return _refined_evaluation(h5, dataset, setting, scores, protocol, split_path,
+                                   splits, tests, records, refine, train_h5)
     options = score_options(scores, variant, dataset, ratio)
     method = 'human (leave-one-out)' if human else method_label(scores)
     jobs = [(record, protocol, None if human else options) for record in records.values()]
@@ -92,4 +100,41 @@ def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
                         videos=list(results.values()))
     for index, test in enumerate(tests):
         report.splits.append(mean_result(f'split {index}', (results[k] for k in test)))
+    return report
+
+
+def _training_features(splits: list, h5: str | Path, dataset: str,
+                       train_h5: Sequence[str | Path]) -> dict:
+    """Features of every training key, read from the h5 file of its stem."""
+    files = {h5_stem(dataset): Path(h5), **{Path(p).stem: Path(p) for p in train_h5}}
+    wanted: dict[str, set] = {}
+    for split in splits:
+        for key in split.train_keys:
+            stem, video = key.split('/')
+            wanted.setdefault(stem, set()).add(video)
+    feats = {}
+    for stem, videos in wanted.items():
+        if stem not in files:
+            raise VSummInputError(f'training needs {stem}.h5: pass it with --train-h5')
+        for key, record in read_eccv16(files[stem], video_keys(videos)).items():
+            feats[f'{stem}/{key}'] = record.features
+    return feats
+
+
+def _refined_evaluation(h5, dataset, setting, scores, protocol, split_path, splits, tests,
+                        records, refine: RefineConfig, train_h5) -> EvalReport:
+    """Train one refiner per split and evaluate its test videos."""
+    if scores not in REFINED_CHOICES:
+        raise VSummInputError(f'--scores must be one of {sorted(REFINED_CHOICES)}')
+    terms = REFINED_CHOICES[scores]
+    feats = _training_features(splits, h5, dataset, train_h5)
+    report = EvalReport(dataset, setting, method_label(scores, refined=True), protocol,
+                        dict(refine=asdict(refine), terms=terms), str(split_path))
+    for index, (split, test) in enumerate(zip(splits, tests)):
+        model = train_refiner([feats[k] for k in split.train_keys], refine)
+        results = [evaluate_video(refined_importance(records[k].features, model, terms,
+                                                     refine.ratio), records[k], protocol)
+                   for k in test]
+        report.videos += results
+        report.splits.append(mean_result(f'split {index}', results))
     return report

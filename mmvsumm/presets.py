@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from .errors import VSummInputError
 
-__all__ = ['SCORE_CHOICES', 'VARIANTS', 'score_options', 'method_label']
+__all__ = ['SCORE_CHOICES', 'REFINED_CHOICES', 'VARIANTS', 'score_options', 'method_label']
 
 SCORE_CHOICES = {'align': ('align',), 'align+uniform': ('align', 'uniform')}
+# after contrastive refinement the uniqueness filter H ('filter') is available too
+REFINED_CHOICES = {**SCORE_CHOICES, 'align+filter': ('align', 'filter'),
+                   'align+uniform+filter': ('align', 'uniform', 'filter')}
 VARIANTS = ('thesis', 'release')
 
 
@@ -31,6 +34,9 @@ def score_options(scores: str = 'align+uniform', variant: str = 'thesis',
     return options
 
 
-def method_label(scores: str) -> str:
+def method_label(scores: str, refined: bool = False) -> str:
     """Row label of the thesis tables (training-free rows carry a star)."""
-    return ' & '.join(f'L*_{term}' for term in SCORE_CHOICES[scores])
+    names = dict(align='L_align', uniform='L_uniform', filter='H')
+    star = '' if refined else '*'
+    return ' & '.join(names[t] + (star if t != 'filter' else '')
+                      for t in REFINED_CHOICES[scores])

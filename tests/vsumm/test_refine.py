@@ -104,3 +104,37 @@ def test_refinement_input_errors():
         train_refiner([np.zeros((5, 4), np.float32), np.zeros((5, 3), np.float32)])
     with pytest.raises(VSummInputError, match='terms'):
         refined_importance(np.zeros((5, 4)), ContrastiveRefiner(4, layers=1), ('unique',))
+
+
+def test_evaluate_with_refinement_trains_per_split(tmp_path, summe_h5):
+    import json
+
+    from mmvsumm.evaluate import run_evaluation
+
+    from .h5fixture import make_dataset
+    h5, _, _ = summe_h5
+    ovp_h5, _, _ = make_dataset(tmp_path, 'ovp', ['video_1', 'video_2', 'video_3'], seed=5)
+    summe = 'eccv16_dataset_summe_google_pool5'
+    ovp = 'eccv16_dataset_ovp_google_pool5'
+    splits = tmp_path / 'splits.json'
+    splits.write_text(json.dumps([
+        {'train_keys': [f'{summe}/video_{i}' for i in (4, 5, 6)],
+         'test_keys': [f'{summe}/video_1']},
+        {'train_keys': [f'{ovp}/video_{i}' for i in (1, 2, 3)],
+         'test_keys': [f'{summe}/video_2', f'{summe}/video_3']}]))
+    config = RefineConfig(epochs=1, frames=32, layers=1, batch_videos=3)
+    report = run_evaluation(h5, 'summe', scores='align+uniform+filter', split_file=splits,
+                            refine=config, train_h5=[ovp_h5])
+    assert report.method == 'L_align & L_uniform & H'
+    assert [v.name.split('/')[1] for v in report.videos] == ['video_1', 'video_2', 'video_3']
+    assert np.isfinite([report.overall.f1, report.overall.kendall]).all()
+    with pytest.raises(VSummInputError, match='needs eccv16_dataset_ovp_google_pool5.h5'):
+        run_evaluation(h5, 'summe', split_file=splits, refine=config)
+
+
+def test_filter_scores_need_refine(summe_h5, capsys):
+    from mmvsumm.cli import main
+    h5, _, _ = summe_h5
+    assert main(['evaluate', '--dataset', 'summe', '--h5', str(h5), '--scores',
+                 'align+filter']) == 2
+    assert 'add --refine' in capsys.readouterr().err
