@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument('--train-h5', type=Path, nargs='*', default=[],
                     help='h5 files of the other datasets (augmented/transfer training)')
     ev.add_argument('--epochs', type=int, default=40, help='refinement epochs')
+    ev.add_argument('--preset', choices=('standard', 'yt8m', 'release'), default='standard',
+                    help='refiner of table 3.1 (standard, yt8m) or the official release')
     ev.add_argument('--lambda1', type=float, default=0.5, help='weight of L_uniform')
     ev.add_argument('--json', type=Path, help='also write the report as JSON here')
     ev.add_argument('--md', type=Path, help='also write the markdown report here')
@@ -84,12 +86,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .evaluate import run_evaluation
     from .metrics.protocol import Protocol
     from .presets import SCORE_CHOICES
-    from .refine import RefineConfig
+    from .refine import REFINE_PRESETS, RefineConfig
     from .report import to_json, to_markdown
     protocol = Protocol(args.dataset, args.rank_level, args.shot_score, args.knapsack_scale,
                         shots=args.shots)
-    refine = RefineConfig(epochs=args.epochs, lambda1=args.lambda1,
-                          ratio=args.neighbour_ratio) if args.refine else None
+    refine = RefineConfig(epochs=args.epochs, lambda1=args.lambda1, ratio=args.neighbour_ratio,
+                          **REFINE_PRESETS[args.preset]) if args.refine else None
     if args.scores not in SCORE_CHOICES and refine is None:
         raise VSummInputError(f'--scores {args.scores} uses the uniqueness filter: add --refine')
     report = run_evaluation(args.h5, args.dataset, args.setting, args.scores, args.variant,

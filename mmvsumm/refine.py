@@ -19,8 +19,8 @@ from .models.losses import align_loss, filter_loss, segment_features, uniform_lo
 from .models.refiner import ContrastiveRefiner
 from .scores import combine_scores, nearest_neighbours
 
-__all__ = ['RefineConfig', 'resample_indices', 'train_refiner', 'refined_importance',
-           'REFINED_TERMS']
+__all__ = ['RefineConfig', 'REFINE_PRESETS', 'resample_indices', 'train_refiner',
+           'refined_importance', 'REFINED_TERMS']
 
 REFINED_TERMS = ('align', 'uniform', 'filter')
 
@@ -41,7 +41,17 @@ class RefineConfig:
     batch_videos: int = 8
     layers: int = 4
     heads: int = 1
+    d_model: int = 128
+    own_segments: bool = False  # the release keeps the video's own segments in L_unique
     seed: int = 0
+
+
+# table 3.1 rows, and the official release's deviations from the thesis
+REFINE_PRESETS = {
+    'standard': dict(heads=1, weight_decay=1e-4),
+    'yt8m': dict(heads=8, weight_decay=5e-4),
+    'release': dict(heads=1, weight_decay=1e-4, d_model=256, own_segments=True),
+}
 
 
 def resample_indices(num: int, frames: int, rng: np.random.Generator) -> np.ndarray:
@@ -66,7 +76,8 @@ def _batch_loss(model: ContrastiveRefiner, feats: list[np.ndarray], config: Refi
     total = z.new_zeros(())
     for b, frames in enumerate(feats):
         neighbours = torch.from_numpy(nearest_neighbours(frames, config.ratio))
-        others = torch.cat([s for o, s in enumerate(segments) if o != b])
+        others = torch.cat([s for o, s in enumerate(segments)
+                            if o != b or config.own_segments])
         unique = unique_loss(z[b], others)
         target = 1.0 - _scaled(unique.detach())
         loss = (align_loss(z[b], neighbours) + config.lambda1 * uniform_loss(z[b]) +
@@ -94,7 +105,7 @@ def train_refiner(videos: Sequence[np.ndarray], config: RefineConfig = RefineCon
         raise VSummInputError(f'training videos have different feature sizes {sorted(dims)}')
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    model = ContrastiveRefiner(dims.pop(), config.layers, config.heads)
+    model = ContrastiveRefiner(dims.pop(), config.layers, config.heads, config.d_model)
     optim = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     num_batches = max(len(videos) // config.batch_videos, 1)  # every batch has >= 2 videos
     model.train()

@@ -138,3 +138,16 @@ def test_filter_scores_need_refine(summe_h5, capsys):
     assert main(['evaluate', '--dataset', 'summe', '--h5', str(h5), '--scores',
                  'align+filter']) == 2
     assert 'add --refine' in capsys.readouterr().err
+
+
+def test_release_preset_keeps_own_segments_and_widens_the_model():
+    rng = np.random.default_rng(3)
+    videos = [rng.normal(size=(20, 12)).astype(np.float32) for _ in range(2)]
+    thesis = RefineConfig(frames=20, layers=1, segment=5)
+    release = RefineConfig(frames=20, layers=1, segment=5, d_model=256, own_segments=True)
+    torch.manual_seed(0)
+    model = ContrastiveRefiner(12, layers=1, d_model=256).eval()
+    with torch.no_grad():  # counting its own segments changes L_unique
+        assert _batch_loss(model, videos, release) != _batch_loss(model, videos, thesis)
+    assert train_refiner(videos, RefineConfig(epochs=1, frames=20, layers=1, segment=5,
+                                              d_model=256)).project.out_features == 256
