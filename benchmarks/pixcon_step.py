@@ -188,12 +188,13 @@ def main() -> None:
     for name in models:
         mem = memory[name]
         print(f'{name:24s} {step_time[name]:8.3f} {mem if mem is not None else float("nan"):9.0f}')
+    t = step_time
     ratios = {
-        'PixCon DenseCL-mode / DenseCL': step_time['PixCon DenseCL-mode'] / step_time['DenseCL (mmpretrain)'],
-        'PixCon-SR / BYOL': step_time['PixCon-SR'] / step_time['BYOL (mmpretrain)'],
-        'PixCon-Sim / BYOL': step_time['PixCon-Sim'] / step_time['BYOL (mmpretrain)'],
-        'PixCon-Coord / BYOL': step_time['PixCon-Coord'] / step_time['BYOL (mmpretrain)'],
-        'PixCon-SR / PixCon-Sim': step_time['PixCon-SR'] / step_time['PixCon-Sim'],
+        'PixCon DenseCL-mode / DenseCL': t['PixCon DenseCL-mode'] / t['DenseCL (mmpretrain)'],
+        'PixCon-SR / BYOL': t['PixCon-SR'] / t['BYOL (mmpretrain)'],
+        'PixCon-Sim / BYOL': t['PixCon-Sim'] / t['BYOL (mmpretrain)'],
+        'PixCon-Coord / BYOL': t['PixCon-Coord'] / t['BYOL (mmpretrain)'],
+        'PixCon-SR / PixCon-Sim': t['PixCon-SR'] / t['PixCon-Sim'],
         'two-crop / BYOL pipeline (images/s)':
             rates['two-crop (PixCon)'] / rates['BYOL (mmpretrain)'],
     }

@@ -58,6 +58,10 @@ def intersection(a: Crop, b: Crop) -> Crop | None:
     return (x1, y1, x2, y2) if x2 > x1 and y2 > y1 else None
 
 
+def _area(box: Crop) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
 def box_in_view(box: Crop, view: Crop) -> np.ndarray:
     """(4,) ``box`` in ``view``'s own coordinates, normalised to [0, 1]."""
     w, h = view[2] - view[0], view[3] - view[1]
@@ -93,26 +97,19 @@ class OverlapTwoCrop(BaseTransform):
         self.max_tries = max_tries
         self.interpolation = interpolation
 
-    def _overlap(self, first: Crop, second: Crop) -> float:
-        inter = intersection(first, second)
-        if inter is None:
-            return 0.0
-        area = (second[2] - second[0]) * (second[3] - second[1])
-        return (inter[2] - inter[0]) * (inter[3] - inter[1]) / area
-
     def transform(self, results: dict) -> dict:
         img = _as_rgb_array(results)
         h, w = img.shape[:2]
         first = sample_crop(h, w, self.scale, self.ratio)
-        fallback = True
+        fallback = False
         for _ in range(self.max_tries):
             second = sample_crop(h, w, self.scale, self.ratio)
-            if inter := intersection(first, second):
-                if self._overlap(first, second) >= self.min_overlap:
-                    fallback = False
-                    break
-        if fallback:
+            inter = intersection(first, second)
+            if inter is not None and _area(inter) >= self.min_overlap * _area(second):
+                break
+        else:
             second = inter = first
+            fallback = True
         crops = (first, second)
         results['img'] = [
             mmcv.imresize(img[c[1]:c[3], c[0]:c[2]], (self.size, self.size),
@@ -169,7 +166,8 @@ class PerViewPipeline(BaseTransform):
         for view, pipeline in zip(views, self.pipelines):
             res = pipeline(dict(img=view, img_shape=view.shape[:2], ori_shape=view.shape[:2]))
             if res is None:
-                raise ValueError(f'a per-view transform dropped the view of {results.get("img_path")}')
+                raise ValueError('a per-view transform dropped a view of '
+                                 f'{results.get("img_path", "<in-memory image>")}')
             out.append(res['img'])
         results['img'] = out
         return results

@@ -7,6 +7,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+from torch import Tensor
 
 from ...datasets.transforms import OverlapTwoCrop, PairedRandomFlip
 from ...models.utils import correspondence_hits
@@ -42,9 +43,10 @@ class DenseProbeHook(Hook):
         self.tolerance = tolerance
         self.batch_size = batch_size
         self.history: list[tuple[int, float]] = []
-        self._pairs: tuple[list[torch.Tensor], torch.Tensor, torch.Tensor] | None = None
+        self._pairs: tuple[list[Tensor], Tensor, Tensor] | None = None
 
-    def _draw_pairs(self, paths: list[str]) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]:
+    def _draw_pairs(self, paths: list[str]) -> tuple[list[Tensor], Tensor, Tensor]:
+        """2 x (P, 3, S, S) uint8 views, (P, 2, 4) boxes, (P, 2) flips."""
         crop, flip = OverlapTwoCrop(self.size), PairedRandomFlip(0.5)
         state = np.random.get_state()
         np.random.seed(self.seed)
@@ -54,13 +56,14 @@ class DenseProbeHook(Hook):
         finally:
             np.random.set_state(state)
         views = [torch.stack([torch.from_numpy(r['img'][v]).permute(2, 0, 1) for r in results])
-                 for v in range(2)]  # 2 x (P, 3, S, S) uint8 BGR
+                 for v in range(2)]  # BGR, as the data preprocessor expects
         boxes = torch.from_numpy(np.stack([r['pixcon_boxes'] for r in results]))
         flips = torch.from_numpy(np.stack([r['pixcon_flips'] for r in results]))
         return views, boxes, flips
 
     @torch.no_grad()
-    def _probe(self, runner) -> None:
+    def _probe(self, runner, iteration: int) -> None:
+        """Probe the backbone after ``iteration`` training iterations."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if self._pairs is None:
             dataset = runner.train_dataloader.dataset
@@ -79,14 +82,14 @@ class DenseProbeHook(Hook):
             hits, total = hits + h, total + n
         model.train(was_training)
         share = hits / max(total, 1)
-        self.history.append((runner.iter, share))
+        self.history.append((iteration, share))
         runner.message_hub.update_scalar('probe/match_share', share)
-        runner.logger.info(f'dense probe @ iter {runner.iter}: {hits}/{total} in-box cells '
-                           f'matched within {self.tolerance:g} cell ({share:.3f})')
+        runner.logger.info(f'dense probe after {iteration} iterations: {hits}/{total} in-box '
+                           f'cells matched within {self.tolerance:g} cell ({share:.3f})')
 
     def before_train(self, runner) -> None:
-        self._probe(runner)
+        self._probe(runner, runner.iter)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner):
-            self._probe(runner)
+            self._probe(runner, runner.iter + 1)

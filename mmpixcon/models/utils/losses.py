@@ -72,7 +72,8 @@ def dense_info_nce(query: Tensor, key: Tensor, queue: Tensor, temperature: float
         weights sum to 0 contributes 0. With N = 1 this is eq. 2.1.
     """
     if query.shape != key.shape or query.dim() != 3:
-        raise ValueError(f'query {tuple(query.shape)} and key {tuple(key.shape)} must be equal (B, N, C)')
+        raise ValueError(f'query {tuple(query.shape)} and key {tuple(key.shape)} must be '
+                         'equal (B, N, C) shapes')
     pos = (query * key).sum(-1).float() / temperature  # (B, N)
     neg = (query @ queue.to(query.dtype).t()).float() / temperature  # (B, N, K)
     # -log softmax of the positive, without materialising the (B, N, 1 + K) concatenation
