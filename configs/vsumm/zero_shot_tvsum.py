@@ -1,6 +1,7 @@
-# Validation data and metric of the TVSum protocol (thesis chapter 3), for a Runner.
+# The TVSum protocol (thesis chapter 3) for a Runner: the training-free scorer,
+# the eccv16 dataset and the metric; `Runner.from_cfg(cfg).val()` evaluates one split.
 # Put the eccv16 h5 files and ydata-tvsum50-anno.tsv under data/eccv16/ (or override
-# val_dataloader.dataset.ann_file / tvsum_anno). Models must return, per video,
+# val_dataloader.dataset.ann_file / tvsum_anno). Other models must return, per video,
 # dict(pred_score=<(n_steps,) scores>, record=<the dataset item's record>).
 custom_imports = dict(imports=['mmvsumm'], allow_failed_imports=False)
 default_scope = 'mmvsumm'
@@ -9,6 +10,9 @@ data_root = 'data/eccv16/'
 dataset_name = 'tvsum'
 setting = 'canonical'  # canonical | augmented | transfer (shipped seeded splits)
 split_index = 0
+
+model = dict(type='ZeroShotSummarizer', scores='align+uniform', dataset=dataset_name)
+work_dir = 'work_dirs/vsumm_zero_shot'
 
 val_dataloader = dict(
     batch_size=1,

@@ -1,6 +1,7 @@
 """Frame encoders and cached feature extraction."""
 from .backbones import DEFAULT_BACKBONE, FrameEncoder, build_backbone
 from .features import VideoFeatures, extract_features
+from .zero_shot import ZeroShotSummarizer
 
 __all__ = ['DEFAULT_BACKBONE', 'FrameEncoder', 'build_backbone', 'VideoFeatures',
-           'extract_features']
+           'extract_features', 'ZeroShotSummarizer']

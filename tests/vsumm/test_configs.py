@@ -23,3 +23,18 @@ def test_config_builds_dataset_and_metric(request, name, fixture, videos):
     assert len(dataset) == videos
     assert metric.protocol.dataset == data_cfg.dataset
     assert metric.protocol.f1_reduction == ('mean' if data_cfg.dataset == 'tvsum' else 'max')
+
+
+def test_runner_validates_the_zero_shot_model(tmp_path, tvsum_h5):
+    from mmengine.runner import Runner
+
+    from mmvsumm.evaluate import run_evaluation
+    h5, anno, _ = tvsum_h5
+    cfg = Config.fromfile(CONFIGS / 'zero_shot_tvsum.py')
+    cfg.val_dataloader.dataset.update(ann_file=str(h5), tvsum_anno=str(anno), split_index=3)
+    cfg.work_dir = str(tmp_path)
+    metrics = Runner.from_cfg(cfg).val()
+    want = run_evaluation(h5, 'tvsum', 'canonical', anno=anno).splits[3]
+    assert metrics['vsumm/f1'] == pytest.approx(want.f1)
+    assert metrics['vsumm/kendall'] == pytest.approx(want.kendall)
+    assert metrics['vsumm/spearman'] == pytest.approx(want.spearman)
