@@ -10,7 +10,9 @@ Data flow (all explicit, nothing kept between calls)::
 Which hidden state represents ``<loc>``: by default (``loc_hidden='own'``) the
 state at the ``<loc>`` token's own position, i.e. after ``<loc>`` has been fed
 back as input, so it attends over the whole summary it closes; ``'emit'`` takes
-the state at the previous position (the one whose output predicts ``<loc>``).
+the state at the previous position (the one whose output predicts ``<loc>``);
+``'mean'`` averages the states of the segment's summary tokens up to and
+including ``<loc>`` (the pooling the thesis applies to pre-trained LLMs, table 4.4).
 The layer is ``hidden_layer`` (index into the decoder's hidden states, 0 = the
 input embeddings, -1 = the final normed output feeding the LM head); frame
 hidden states come from the same layer.
@@ -53,7 +55,7 @@ class S2LModel(BaseModel):
         loc_head: extra kwargs of :class:`LocalizationHead`, or None for no head.
         lora: kwargs of :func:`apply_lora`, or None for no adapters.
         trainable: regexes over parameter names; matching parameters train, all others freeze.
-        loc_hidden: ``'own'`` or ``'emit'`` (see the module docstring).
+        loc_hidden: ``'own'``, ``'emit'`` or ``'mean'`` (see the module docstring).
         hidden_layer: decoder hidden-state index used for frames and ``<loc>``.
         temperature: tau of the context-matching loss.
         cm_weight: weight of L_CM in L = L_LM + w * L_CM.
@@ -77,8 +79,8 @@ class S2LModel(BaseModel):
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
         preprocessor = MODELS.build(data_preprocessor or dict(type='S2LDataPreprocessor'))
         super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
-        if loc_hidden not in ('own', 'emit'):
-            raise ValueError(f"loc_hidden must be 'own' or 'emit', got {loc_hidden!r}")
+        if loc_hidden not in ('own', 'emit', 'mean'):
+            raise ValueError(f"loc_hidden must be 'own', 'emit' or 'mean', got {loc_hidden!r}")
         self.config = _plain(dict(
             llm=llm, tokenizer=tokenizer, vision_tower=vision_tower, compressor=compressor,
             context_matching=context_matching, loc_head=loc_head, lora=lora,
@@ -198,15 +200,23 @@ class S2LModel(BaseModel):
         return build_frame_attention_mask(attention_mask, is_frame,
                                           llm.config._attn_implementation, llm.dtype)
 
-    def _loc_positions(self, ids: torch.Tensor, start: int) -> torch.Tensor:
-        """Positions (M,) of the hidden states representing the ``<loc>`` tokens at or after ``start``."""
+    def loc_states(self, hidden: torch.Tensor, ids: torch.Tensor, start: int) -> torch.Tensor:
+        """hidden (L, C), ids (L,) of one sample -> the states (M, C) representing the
+        ``<loc>`` tokens at or after ``start`` (the answer), per ``loc_hidden``."""
         pos = torch.nonzero(ids[start:] == self.token_ids.loc).reshape(-1) + start
-        return pos - 1 if self.loc_hidden == 'emit' else pos
+        if self.loc_hidden == 'own':
+            return hidden[pos]
+        if self.loc_hidden == 'emit':
+            return hidden[pos - 1]
+        firsts = torch.cat([pos.new_tensor([start]), pos[:-1] + 1])  # each summary's first token
+        return torch.stack([hidden[a:b + 1].mean(0) for a, b in zip(firsts.tolist(), pos.tolist())]) \
+            if len(pos) else hidden[:0]
 
     def match(self, hidden: torch.Tensor, is_frame: torch.Tensor,
-              loc_pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """hidden (L, C) of one sample -> scores S (M, T) and projected frame (T, D) / loc (M, D)."""
-        frame_feats, loc_feats = self.context_matching.project(hidden[is_frame], hidden[loc_pos])
+              loc_states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """hidden (L, C) of one sample and its ``<loc>`` states (M, C) -> scores S (M, T)
+        and the projected frame (T, D) / ``<loc>`` (M, D) features."""
+        frame_feats, loc_feats = self.context_matching.project(hidden[is_frame], loc_states)
         return context_matching_scores(frame_feats, loc_feats), frame_feats, loc_feats
 
     # -------------------------------------------------------------- forward
@@ -234,13 +244,13 @@ class S2LModel(BaseModel):
         cm, loc = [], []
         for b, sample in enumerate(data_samples):
             spans = torch.as_tensor(sample['spans'], dtype=torch.long).reshape(-1, 2)
-            loc_pos = self._loc_positions(inputs['input_ids'][b], int(sample['prompt_length']))
-            if len(loc_pos) != len(spans):
-                raise ValueError(f'sample {b}: the answer has {len(loc_pos)} <loc> tokens but '
+            states = self.loc_states(hidden[b], inputs['input_ids'][b], int(sample['prompt_length']))
+            if len(states) != len(spans):
+                raise ValueError(f'sample {b}: the answer has {len(states)} <loc> tokens but '
                                  f'{len(spans)} ground-truth segments')
             if len(spans) == 0:
                 continue
-            scores, frame_feats, loc_feats = self.match(hidden[b], is_frame[b], loc_pos)
+            scores, frame_feats, loc_feats = self.match(hidden[b], is_frame[b], states)
             cm.append(context_matching_loss(scores, spans, self.temperature))
             if self.loc_head is not None:
                 loc.append(loc_head_loss(*self.loc_head(frame_feats, loc_feats), spans))
@@ -302,11 +312,11 @@ class S2LModel(BaseModel):
         full = torch.cat([prompt_ids, prompt_ids.new_tensor(generated)])
         embeds, is_frame = self.embed_inputs(full[None], frame_tokens, num_frames, vid_frames)
         _, hidden_states = run_decoder(self.llm, embeds, self._mask(torch.ones_like(full)[None], is_frame))
-        loc_pos = self._loc_positions(full, len(prompt_ids))
+        hidden = hidden_states[self.hidden_layer][0]
+        states = self.loc_states(hidden, full, len(prompt_ids))
         locs = []
-        if len(loc_pos):
-            scores, frame_feats, loc_feats = self.match(hidden_states[self.hidden_layer][0],
-                                                        is_frame[0], loc_pos)
+        if len(states):
+            scores, frame_feats, loc_feats = self.match(hidden, is_frame[0], states)
             head = self.loc_head(frame_feats, loc_feats) if self.loc_head is not None else None
             for m, curve in enumerate(scores):
                 extra = (torch.sigmoid(head[0][m]), head[1][m]) if head is not None else None

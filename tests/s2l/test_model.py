@@ -206,9 +206,10 @@ def test_more_locs_at_inference_each_get_a_curve(model_cfg, val_set):
     full = torch.cat([prompt, torch.tensor([loc, 20, loc, loc])])
     embeds, is_frame = model.embed_inputs(full[None], tokens, torch.tensor([len(frames)]))
     hidden = model.llm(inputs_embeds=embeds, output_hidden_states=True).hidden_states[-1][0]
-    pos = model._loc_positions(full, len(prompt))
-    assert pos.tolist() == [len(prompt), len(prompt) + 2, len(prompt) + 3]
-    scores, _, _ = model.match(hidden, is_frame[0], pos)
+    states = model.loc_states(hidden, full, len(prompt))
+    n = len(prompt)
+    assert torch.equal(states, hidden[[n, n + 2, n + 3]])
+    scores, _, _ = model.match(hidden, is_frame[0], states)
     assert scores.shape == (3, len(frames))
 
 
@@ -253,13 +254,16 @@ def test_vid_token_carries_the_referred_frame(model_cfg, train_set):
         model.embed_inputs(ids, tokens, torch.tensor([len(frames)]))
 
 
-@pytest.mark.parametrize('loc_hidden', ['own', 'emit'])
+@pytest.mark.parametrize('loc_hidden', ['own', 'emit', 'mean'])
 def test_loc_hidden_choice(model_cfg, loc_hidden):
     model_cfg['loc_hidden'] = loc_hidden
     model = build_model(model_cfg)
     ids = torch.tensor([5, 6, model.token_ids.loc, 7, model.token_ids.loc])
-    expected = [2, 4] if loc_hidden == 'own' else [1, 3]
-    assert model._loc_positions(ids, 1).tolist() == expected
+    hidden = torch.arange(5.0)[:, None].repeat(1, 3)  # state i holds the value i
+    expected = {'own': [2, 4], 'emit': [1, 3], 'mean': [(1 + 2) / 2, (3 + 4) / 2]}[loc_hidden]
+    assert model.loc_states(hidden, ids, 1)[:, 0].tolist() == expected
+    with pytest.raises(ValueError):
+        build_model(dict(model_cfg, loc_hidden='last'))
 
 
 def test_loc_head_trains_and_decodes(model_cfg, train_set, val_set):
