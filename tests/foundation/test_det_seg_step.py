@@ -4,6 +4,7 @@ import pytest
 import torch
 from mmengine.hub import get_config
 from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
 from PIL import Image
 
 SIZE = 128
@@ -37,12 +38,13 @@ def test_mask_rcnn_trains_one_step(photo):
     from mmdet.structures.mask import BitmapMasks
     from mmdet.utils import register_all_modules
     from mmengine.structures import InstanceData
-    register_all_modules()
+    register_all_modules(init_default_scope=False)
     cfg = get_config('mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py').model
     cfg.backbone.update(depth=18, init_cfg=None)
     cfg.neck.in_channels = [64, 128, 256, 512]
     torch.manual_seed(0)
-    model = MODELS.build(cfg)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg)
 
     boxes = torch.tensor([[10., 12., 70., 90.], [50., 40., 120., 110.]])
     masks = np.zeros((2, SIZE, SIZE), dtype=np.uint8)
@@ -61,7 +63,7 @@ def test_semantic_fpn_trains_one_step(photo):
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
     from mmseg.utils import register_all_modules
-    register_all_modules()
+    register_all_modules(init_default_scope=False)
     cfg = get_config('mmseg::sem_fpn/fpn_r50_4xb2-80k_cityscapes-512x1024.py').model
     norm_cfg = dict(type='BN', requires_grad=True)
     cfg.pretrained = None
@@ -70,7 +72,8 @@ def test_semantic_fpn_trains_one_step(photo):
     cfg.decode_head.norm_cfg = norm_cfg
     cfg.data_preprocessor.size = (SIZE, SIZE)
     torch.manual_seed(0)
-    model = MODELS.build(cfg)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = MODELS.build(cfg)
 
     labels = torch.zeros(1, SIZE, SIZE, dtype=torch.long)
     labels[:, SIZE // 2:] = 7
