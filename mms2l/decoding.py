@@ -205,8 +205,3 @@ def loc_head_decode(curve: ArrayLike, offsets: ArrayLike, foreground: ArrayLike,
                     dtype=np.int64).reshape(-1, 2)
     return temporal_nms(segs, fg[centres], nms_iou, max_segments)
 
-
-DECODERS = {
-    'threshold': threshold_decode,
-    'critical_point': critical_point_decode,
-}
