@@ -74,8 +74,9 @@ def dense_info_nce(query: Tensor, key: Tensor, queue: Tensor, temperature: float
     if query.shape != key.shape or query.dim() != 3:
         raise ValueError(f'query {tuple(query.shape)} and key {tuple(key.shape)} must be '
                          'equal (B, N, C) shapes')
-    pos = (query * key).sum(-1).float() / temperature  # (B, N)
-    neg = (query @ queue.to(query.dtype).t()).float() / temperature  # (B, N, K)
+    scaled = query / temperature  # scaling the query, not the (B, N, K) logits, saves a pass
+    pos = (scaled * key).sum(-1).float()  # (B, N)
+    neg = (scaled @ queue.to(query.dtype).t()).float()  # (B, N, K)
     # -log softmax of the positive, without materialising the (B, N, 1 + K) concatenation
     per_pixel = torch.logaddexp(pos, torch.logsumexp(neg, dim=-1)) - pos  # (B, N)
     if weights is None:
