@@ -156,6 +156,8 @@ def evaluate(model, samples: list[dict]) -> dict:
 
 def train(model, feats, fps: float, minutes: float, batch_size: int, seed: int,
           lr_lora: float, lr_other: float) -> dict:
+    """AdamW on fresh training splices until the time budget is spent (20-step warm-up,
+    gradient norm clipped at 1)."""
     rng = random.Random(seed)
     lora = [p for n, p in model.named_parameters() if p.requires_grad and 'lora_' in n]
     other = [p for n, p in model.named_parameters() if p.requires_grad and 'lora_' not in n]
