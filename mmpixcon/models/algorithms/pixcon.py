@@ -34,8 +34,8 @@ class PixCon(BaseSelfSupervisor):
     Per direction (query view a, key view b) the loss is
     ``(1 - loss_lambda) * L_img + loss_lambda * L_pix``; with ``symmetric`` both
     directions are summed. Setting ``predictor=None, dense_predictor=None,
-    symmetric=False, momentum_schedule='constant', reweighting=None`` with a
-    ``DenseCLNeck`` reproduces mmpretrain's DenseCL.
+    symmetric=False, momentum=0.001, momentum_schedule='constant', reweighting=None,
+    shuffle_bn=True`` with a ``DenseCLNeck`` reproduces mmpretrain's DenseCL.
 
     Args:
         backbone, neck: configs; the neck returns ``[global, dense, pooled]``
