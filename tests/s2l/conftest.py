@@ -50,12 +50,12 @@ def build_model(cfg: dict, seed: int = 0):
 
 
 def build_dataset(tiny_cfg, split: str = 'train'):
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
 
     from mms2l.registry import DATASETS
-    init_default_scope('mms2l')  # pipeline steps are looked up in the default scope
     cfg = copy.deepcopy(tiny_cfg[f'{split}_dataloader'].dataset.to_dict())
-    return DATASETS.build(cfg)
+    with DefaultScope.overwrite_default_scope('mms2l'):  # pipeline steps are looked up there
+        return DATASETS.build(cfg)
 
 
 def batch_of(dataset, indices) -> dict:
