@@ -58,7 +58,7 @@ def test_dist_train_two_cpu_processes_and_resume(tmp_path, coco_mini):
     dist = ['bash', 'tools/dist_train.sh', str(CONFIG), '2', '--work-dir', str(tmp_path)]
     log = _run(dist + _options(coco_mini, max_iters=2))
     assert 'Distributed training: True' in log
-    assert 'world_size: 2' in log or 'GPU number: 2' in log or "'world_size': 2" in log
+    assert 'GPU number: 2' in log  # mmengine's name for the world size
     assert _checkpoint(tmp_path / 'iter_2.pth')['meta']['iter'] == 2
 
     log = _run(dist + ['--resume'] + _options(coco_mini, max_iters=4))
