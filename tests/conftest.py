@@ -1,5 +1,6 @@
 """Fixtures shared by every package's tests."""
 import copy
+import socket
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,13 @@ import pytest
 import mmcontrast  # noqa: F401  upstream fixes first, before any test imports mmpretrain
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope='session')

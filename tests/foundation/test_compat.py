@@ -10,6 +10,8 @@ import torch
 import mmcontrast  # noqa: F401
 from mmcontrast import compat
 
+from ..conftest import free_port
+
 
 def _reference_hue_rotation(bgr: np.ndarray, factor: float) -> np.ndarray:
     """Rotate the 8-bit full-range hue by int(factor*255) steps, modulo 256."""
@@ -105,10 +107,7 @@ def test_cpu_distributed_launcher_uses_gloo(tmp_path):
         'assert value.item() == 3.0\n'
         'model = MMDistributedDataParallel(module=torch.nn.Linear(2, 2), device_ids=[0])\n'
         'print("ok", get_rank())\n')
-    import socket
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = subprocess.run(
         [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
          f'--master_port={port}', str(script)],

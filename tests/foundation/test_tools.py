@@ -1,22 +1,15 @@
 """The stock tools drive a plain mmpretrain config: train, --resume, and a
 2-process gloo run through tools/dist_train.sh (then resumed the same way)."""
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import torch
 
-from ..conftest import REPO_ROOT
+from ..conftest import REPO_ROOT, free_port
 
 CONFIG = REPO_ROOT / 'configs/stock/densecl_resnet18_1xb8-40it_coco-mini.py'
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def _options(coco_mini: Path, max_iters: int) -> list[str]:
@@ -26,7 +19,7 @@ def _options(coco_mini: Path, max_iters: int) -> list[str]:
 
 
 def _run(cmd: list[str], timeout: int = 300) -> str:
-    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1', PORT=str(_free_port()))
+    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1', PORT=str(free_port()))
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
     output = proc.stdout + proc.stderr

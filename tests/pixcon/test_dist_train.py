@@ -3,7 +3,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -11,20 +10,16 @@ import pytest
 
 from mmcontrast import assets
 
+from ..conftest import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/pixcon/pixcon_sr_r18_tiny_test.py'
-
-
-def _free_port() -> str:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return str(s.getsockname()[1])
 
 
 def _train(work_dir: Path, data_root: Path, *extra: str) -> list[dict]:
     cmd = ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', str(work_dir), *extra,
            '--cfg-options', f'train_dataloader.dataset.data_root={data_root}']
-    env = dict(os.environ, PORT=_free_port())
+    env = dict(os.environ, PORT=str(free_port()))
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     (scalars, ) = work_dir.glob('*/vis_data/scalars.json')

@@ -1,12 +1,13 @@
 """FeatureQueue: FIFO order, wrap-around, and 2 gloo processes == 1 process."""
 import os
-import socket
 
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from mmpixcon.models import FeatureQueue
+
+from ..conftest import free_port
 
 
 def test_fifo_and_wraparound_match_a_list_reference():
@@ -22,12 +23,6 @@ def test_fifo_and_wraparound_match_a_list_reference():
         queue.push(keys)
         torch.testing.assert_close(queue.feats, torch.stack(reference))
         assert int(queue.ptr) == ptr
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _worker(rank: int, port: int, batches: list, out_dir: str) -> None:
@@ -46,7 +41,7 @@ def _worker(rank: int, port: int, batches: list, out_dir: str) -> None:
 def test_two_processes_enqueue_what_one_process_would(tmp_path):
     torch.manual_seed(1)
     batches = [torch.randn(6, 4) for _ in range(3)]  # global batch 6 = 2 x 3
-    mp.spawn(_worker, args=(_free_port(), batches, str(tmp_path)), nprocs=2, join=True)
+    mp.spawn(_worker, args=(free_port(), batches, str(tmp_path)), nprocs=2, join=True)
     torch.manual_seed(0)
     single = FeatureQueue(length=12, dim=4)
     for batch in batches:
