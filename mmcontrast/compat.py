@@ -17,6 +17,13 @@ has a test in ``tests/foundation/test_compat.py`` that fails without it.
    only its four statistic methods).
    No path of the project ever loads with ``weights_only=False``: a checkpoint
    carrying any other pickled object is refused with an error, never executed.
+   The same holds for every scheme of mmengine's ``CheckpointLoader``
+   (``http(s)://``, ``torchvision://``, ``open-mmlab://``, ``mmcls://``,
+   ``pavi://``, ``s3://``, local): upstream, URLs go through
+   ``torch.hub.load_state_dict_from_url`` with ``weights_only=False``, so a
+   served checkpoint ran its pickle. Each load through the loader now runs with
+   ``torch.load`` forced to the same weights-only allow-list, and an empty or
+   truncated file is an error naming it instead of a bare ``EOFError``.
 3. mmengine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and keeps the
    config's ``nccl`` backend, and ``Runner.wrap_model`` passes ``device_ids`` to
    DDP: both fail on a machine without CUDA. Without CUDA the launcher now uses
@@ -32,14 +39,31 @@ has a test in ``tests/foundation/test_compat.py`` that fails without it.
    passes the ``collate_fn`` dict's extra keys to the function, so training stops
    with ``default_collate() got an unexpected keyword argument '_scope_'``. The key
    is dropped from ``collate_fn`` (a function, which has no scope) before building.
+6. ``--resume`` (auto) reads only ``work_dir/last_checkpoint``: without that file,
+   training silently restarts from iteration 0 and overwrites the
+   ``epoch_*.pth``/``iter_*.pth`` already there, and a truncated newest checkpoint
+   stops the resume. :func:`find_latest_checkpoint` takes the newest intact
+   checkpoint of the work dir, warning about every one it passes over.
+7. ``save_checkpoint`` writes straight to the final name, so a kill mid-write
+   leaves a partial file there. Local checkpoints are written to a temporary file
+   beside it and renamed into place when complete.
+8. mmcv's ``LoadImageFromFile`` (used by mmpretrain, mmdet and mmseg) re-raises
+   the decoder's error for an empty or corrupt image without the file's name;
+   the error now names it.
 """
 from __future__ import annotations
 
+import contextlib
+import glob
 import importlib.abc
 import importlib.machinery
+import io
 import os
+import re
 import sys
-from typing import Any, Callable, Optional
+import warnings
+import zipfile
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
@@ -56,10 +80,13 @@ def apply_compat_fixes() -> None:
     _applied = True
     _after_import('mmcv.image.photometric', _fix_mmcv_adjust_hue)
     _after_import('mmengine.runner.checkpoint', _fix_checkpoint_loading)
+    _after_import('mmengine.runner.checkpoint', _fix_checkpoint_saving_and_finding)
     _after_import('mmengine.dist.utils', _fix_cpu_dist_launcher)
     _after_import('mmengine.model.wrappers.distributed', _fix_cpu_ddp)
     _after_import('transformers.modeling_utils', _restore_transformers4_names)
     _after_import('mmengine.runner.runner', _fix_collate_fn_scope)
+    _after_import('mmengine.runner.runner', _fix_checkpoint_saving_and_finding)
+    _after_import('mmcv.transforms.loading', _fix_image_load_error)
 
 
 # --------------------------------------------------------------- 1. adjust_hue
@@ -127,28 +154,192 @@ def checkpoint_safe_globals() -> list[Any]:
             *dtypes]
 
 
-def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
-    """``torch.load`` of a local checkpoint with ``weights_only=True`` plus the
-    types of :func:`checkpoint_safe_globals`; anything else is refused."""
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be loaded safely: refused, empty or truncated."""
+
+
+def _source_name(source: Any) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return getattr(source, 'name', None) or f'<{type(source).__name__} stream>'
+
+
+_torch_load = None  # torch.load as torch defines it, kept while a safe load runs
+
+
+def weights_only_load(source: Any, map_location: Any = None, *_args: Any, **_kwargs: Any) -> Any:
+    """``torch.load`` with ``weights_only=True`` and :func:`checkpoint_safe_globals`,
+    whatever the caller asked for; other arguments (``pickle_module``,
+    ``weights_only=False``) are ignored. Raises :class:`CheckpointError` naming the
+    source for a refused pickle and for an empty or truncated file."""
     import pickle
 
     import torch
+    load = _torch_load or torch.load
+    name = _source_name(source)
+    try:
+        with torch.serialization.safe_globals(checkpoint_safe_globals()):
+            return load(source, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if 'weights_only' not in str(err) and 'Unsupported' not in str(err):
+            raise CheckpointError(f'{name} is not a complete checkpoint (empty, truncated '
+                                  f'or not written by torch.save): {err}') from err
+        raise CheckpointError(
+            f'refusing to load {name}: it pickles objects other than tensors and '
+            'the types mmengine writes, and loading it could run arbitrary code. '
+            f'If you trust the file, convert it to a plain state dict first.\n{err}') from err
+    except (EOFError, zipfile.BadZipFile) as err:
+        raise CheckpointError(f'{name} is not a complete checkpoint (empty or '
+                              f'truncated): {err!r}') from err
+    except RuntimeError as err:
+        if isinstance(err, CheckpointError) or not re.search(
+                'PytorchStreamReader|zip archive|central directory|magic number', str(err)):
+            raise
+        raise CheckpointError(f'{name} is not a complete checkpoint (empty or '
+                              f'truncated): {err}') from err
+
+
+@contextlib.contextmanager
+def weights_only_torch_load() -> Iterator[None]:
+    """Within the block, every ``torch.load`` (mmengine's loaders, ``torch.hub``)
+    is :func:`weights_only_load`."""
+    import torch
+    global _torch_load
+    outer = _torch_load
+    _torch_load = _torch_load or torch.load
+    torch.load = weights_only_load
+    try:
+        yield
+    finally:
+        torch.load, _torch_load = (_torch_load if outer is None else weights_only_load), outer
+
+
+def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
+    """A local checkpoint through :func:`weights_only_load`."""
     filename = os.path.expanduser(filename)
     if not os.path.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    try:
-        with torch.serialization.safe_globals(checkpoint_safe_globals()):
-            return torch.load(filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        raise RuntimeError(
-            f'refusing to load {filename}: it pickles objects other than tensors and '
-            'the types mmengine writes, and loading it could run arbitrary code. '
-            f'If you trust the file, convert it to a plain state dict first.\n{err}') from err
+    return weights_only_load(filename, map_location=map_location)
 
 
 def _fix_checkpoint_loading(checkpoint: Any) -> None:
     checkpoint.CheckpointLoader.register_scheme(prefixes='', loader=load_checkpoint_file,
                                                 force=True)
+    load_any_scheme = checkpoint.CheckpointLoader.load_checkpoint.__func__
+
+    def load_weights_only(cls: type, filename: str, map_location: Any = None,
+                          logger: Any = 'current') -> Any:
+        """Every scheme (URL, hub names, pavi, s3, local) under the weights-only load."""
+        with weights_only_torch_load():
+            return load_any_scheme(cls, filename, map_location, logger)
+
+    checkpoint.CheckpointLoader.load_checkpoint = classmethod(load_weights_only)
+
+
+# ------------------------------------ 6./7. finding and saving checkpoints
+_CHECKPOINT_NAME = re.compile(r'(epoch|iter)_(\d+)\.pth$')
+
+
+def is_intact_checkpoint(path: str) -> bool:
+    """Whether ``path`` is a whole ``torch.save`` zip archive: a truncated or
+    empty file has lost the archive's closing directory. Cheap: reads the tail."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.endswith('data.pkl') for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def find_latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The newest intact checkpoint of ``work_dir``: the one ``last_checkpoint``
+    names, else the ``epoch_*.pth``/``iter_*.pth`` with the highest number (then
+    the newest file). A truncated candidate is passed over with a warning naming
+    it and the one used; ``None`` when the directory has no checkpoint at all.
+    Raises :class:`CheckpointError` when there are checkpoints but none is intact."""
+    from mmengine.logging import print_log
+    candidates = []
+    pointer = os.path.join(work_dir, 'last_checkpoint')
+    if os.path.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+        if named:
+            candidates.append(named if os.path.isabs(named) or os.path.exists(named)
+                              else os.path.join(work_dir, os.path.basename(named)))
+
+    def order(path: str) -> tuple[int, float]:
+        return int(_CHECKPOINT_NAME.search(path).group(2)), os.path.getmtime(path)
+
+    numbered = [p for p in glob.glob(os.path.join(work_dir, '*.pth'))
+                if _CHECKPOINT_NAME.search(os.path.basename(p))]
+    candidates += sorted(numbered, key=order, reverse=True)
+    skipped = []
+    for path in dict.fromkeys(candidates):
+        if is_intact_checkpoint(path):
+            if skipped:
+                warnings.warn(f'resuming from {path}: passed over {", ".join(skipped)} '
+                              '(missing, empty or truncated)')
+            elif not os.path.isfile(pointer):
+                print_log(f'{pointer} does not exist; resuming from the newest '
+                          f'checkpoint found, {path}', logger='current')
+            return path
+        skipped.append(path)
+    if skipped:
+        raise CheckpointError(f'--resume: no intact checkpoint in {work_dir}; these are '
+                              f'missing, empty or truncated: {", ".join(skipped)}')
+    print_log(f'No checkpoint in {work_dir} to resume from; training starts anew.',
+              logger='current')
+    return None
+
+
+def save_checkpoint_atomically(save: Callable[..., None]) -> Callable[..., None]:
+    """Wraps mmengine's ``save_checkpoint``: a local file is written to
+    ``NAME.partial`` and renamed to ``NAME`` when complete (other backends as before)."""
+
+    def save_then_rename(checkpoint: dict, filename: str, file_client_args: Any = None,
+                         backend_args: Any = None) -> None:
+        if re.match(r'[a-zA-Z][\w+.-]*://', str(filename)) or file_client_args or backend_args:
+            return save(checkpoint, filename, file_client_args, backend_args)
+        import torch
+        partial = f'{filename}.partial'
+        try:
+            with open(partial, 'wb') as f:
+                torch.save(checkpoint, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(partial, filename)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+
+    save_then_rename.__wrapped__ = save
+    return save_then_rename
+
+
+def _fix_checkpoint_saving_and_finding(module: Any) -> None:
+    """Patches ``mmengine.runner.checkpoint`` and the names ``runner.py`` imported from it."""
+    if not hasattr(module.save_checkpoint, '__wrapped__'):
+        module.save_checkpoint = save_checkpoint_atomically(module.save_checkpoint)
+    module.find_latest_checkpoint = find_latest_checkpoint
+
+
+# ------------------------------------------------ 8. image load errors
+class ImageLoadError(OSError):
+    """An image file that exists but cannot be decoded (empty, corrupt)."""
+
+
+def _fix_image_load_error(loading: Any) -> None:
+    load = loading.LoadImageFromFile.transform
+
+    def transform_naming_file(self: Any, results: dict) -> Optional[dict]:
+        try:
+            return load(self, results)
+        except Exception as err:
+            name = results.get('img_path')
+            if name is None or str(name) in str(err):
+                raise
+            raise ImageLoadError(f'cannot load image {name}: {err}') from err
+
+    loading.LoadImageFromFile.transform = transform_naming_file
 
 
 # --------------------------------------------------------- 3. CPU distributed
@@ -181,10 +372,10 @@ def _fix_cpu_ddp(wrappers: Any) -> None:
 
 # ------------------------------------- 4. transformers 5 names for mmpretrain
 class _PatchAfterImport(importlib.abc.MetaPathFinder):
-    """Runs ``patch(module)`` right after ``name`` is first imported."""
+    """Runs each of ``patches`` on module ``name`` right after it is first imported."""
 
-    def __init__(self, name: str, patch: Callable[[Any], None]) -> None:
-        self.name, self.patch = name, patch
+    def __init__(self, name: str) -> None:
+        self.name, self.patches = name, []
 
     def find_spec(self, fullname: str, path: Any, target: Any = None):
         if fullname != self.name:
@@ -196,17 +387,24 @@ class _PatchAfterImport(importlib.abc.MetaPathFinder):
 
         def exec_then_patch(module: Any) -> None:
             exec_module(module)
-            self.patch(module)
+            for patch in self.patches:
+                patch(module)
 
         spec.loader.exec_module = exec_then_patch
         return spec
 
 
+_pending: dict[str, _PatchAfterImport] = {}
+
+
 def _after_import(name: str, patch: Callable[[Any], None]) -> None:
     if name in sys.modules:
         patch(sys.modules[name])
-    else:
-        sys.meta_path.insert(0, _PatchAfterImport(name, patch))
+        return
+    if name not in _pending:
+        _pending[name] = _PatchAfterImport(name)
+        sys.meta_path.insert(0, _pending[name])
+    _pending[name].patches.append(patch)
 
 
 def find_pruneable_heads_and_indices(heads: list[int], n_heads: int, head_size: int,
