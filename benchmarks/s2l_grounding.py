@@ -1,105 +1,78 @@
-"""End-to-end S2L grounding benchmark with real parts, on CPU.
+"""S2L grounding benchmark on held-out sources and queries, with real parts, on CPU.
 
 LLM: the offline SmolLM2-135M-Instruct (GGUF). Vision tower: the offline ImageNet
-EfficientNet-Lite0 (7x7x1280 patch features per frame). Task: clips of different
-real offline videos are spliced into one video; the query names one clip's
-content, the answer is that clip's summary closed by ``<loc>``, and the clip's
-span is the target. Each source video is cut into blocks of ``BLOCK`` sampled
-frames; training clips come from the even blocks, held-out clips from the odd
-ones, so no held-out frame is seen in training (neighbouring blocks may show the
-same shot).
+EfficientNet-Lite0 (7x7x1280 patch features per frame). Sources are Ken-Burns clips
+of the real offline photos and the real offline videos, each named by its
+EfficientNet-Lite0 top-1 ImageNet class (``benchmarks/s2l_split.py``). A seeded
+split puts 40 % of the sources in the test set; training splices join clips of
+training sources only, held-out splices clips of test sources only, so every
+held-out frame comes from a source never seen in training and every held-out query
+names a class never named in training. The answer is ``It shows <label>.`` closed
+by ``<loc>``; the target clip's span is the ground truth.
 
-The model is LoRA-trained for a fixed time budget; TVG-style F1 (hit rate of the
-first span, mean over IoU 0.1/0.3/0.5/0.7) on the held-out splices is reported
-before and after training, for threshold and critical-point decoding.
+One run trains every ``loc_hidden`` (own / emit / mean) with every seed from the
+same initial weights, each for ``--minutes / (3 * seeds)`` of LoRA training, and
+scores TVG F1 (first span, mean over IoU 0.1/0.3/0.5/0.7) with threshold and
+critical-point decoding of the same generations, beside the trivial baselines.
 
-    .venv/bin/python benchmarks/s2l_grounding.py --minutes 12
+    .venv/bin/python benchmarks/s2l_grounding.py --minutes 12 --seeds 0 1 2
 """
 from __future__ import annotations
 
 import argparse
 import json
 import random
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-SOURCES = {  # video -> (what the query names, the answer's summary)
-    'bikes': ('a cyclist on a busy city street',
-              'A cyclist rides past taxis and cars on a busy city street.'),
-    'bigbuckbunny': ('a big cartoon rabbit on a grassy hill',
-                     'A big grey cartoon rabbit stands on a green grassy hill.'),
-    'carphone': ('a man in a bow tie talking in a car',
-                 'A young man in a suit and bow tie talks while sitting in a car.'),
-    'music': ('a band playing on a red-lit stage',
-              'A band plays guitars and sings on a dark stage lit in red.'),
-    'vtest': ('people walking across a plaza',
-              'Several people walk across a wide paved plaza seen from above.'),
-    'megamind': ('animated characters talking in a restaurant',
-                 'Animated characters talk to each other at a dimly lit restaurant table.'),
-}
-BLOCK = 6  # sampled frames per block (3 s at 2 fps)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import s2l_split as split  # noqa: E402
+
+LOC_HIDDEN = ('own', 'emit', 'mean')
+DECODERS = {'threshold': dict(type='threshold', threshold=0.5, nms_iou=0.5),
+            'critical_point': dict(type='critical_point', sigma=1.0)}
 
 
-def extract_features(fps: float) -> dict[str, torch.Tensor]:
-    """EfficientNet-Lite0 patch features (N, 49, 1280) of every source sampled at ``fps``
-    (short side 224, centre crop 224); cached under the mmcontrast cache."""
-    from mmcontrast.assets import cache_dir, video_paths
+def extract_sources(fps: float) -> tuple[dict, dict]:
+    """Patch features (N, 49, 1280) and ImageNet logits (N, 1000) of every source;
+    cached under the mmcontrast cache."""
+    from mmcontrast.assets import cache_dir, efficientnet_lite0, scene_image_paths, video_paths
 
     from mms2l.datasets import ResizeCenterCrop, decode_video, sample_times, video_duration
-    from mms2l.models import CNNVisionTower
-    cache = cache_dir() / 's2l_bench' / f'effnet_lite0_fps{fps:g}.pt'
+    cache = cache_dir() / 's2l_bench' / f'heldout_sources_fps{fps:g}.pt'
     if cache.is_file():
-        return torch.load(cache, weights_only=True)
-    paths = video_paths()
-    missing = set(SOURCES) - set(paths)
-    if missing:
-        raise SystemExit(f'missing offline videos {sorted(missing)}: run tools/setup_env.sh')
-    tower = CNNVisionTower(dict(type='efficientnet_lite0_backbone'), feature_method='extract_features')
-    feats = {}
-    for name in SOURCES:
-        duration = video_duration(paths[name])
-        frames = decode_video(paths[name], sample_times(duration, fps, 10_000))
-        pixels = ResizeCenterCrop(224)(dict(frames=frames))['frames'].float() / 255.0
-        with torch.no_grad():
-            feats[name] = torch.cat([tower((chunk - 0.5) / 0.5) for chunk in pixels.split(32)])
-        print(f'  {name}: {len(frames)} frames -> {tuple(feats[name].shape)}')
+        data = torch.load(cache, weights_only=True)
+        return data['feats'], data['logits']
+    from PIL import Image
+    net = efficientnet_lite0()
+    clips = {}
+    for i, path in enumerate(scene_image_paths(min_side=160)):
+        with Image.open(path) as img:
+            clips[f'photo:{path.stem}'] = split.ken_burns(np.asarray(img.convert('RGB')), seed=i)
+    for name, path in video_paths().items():
+        frames = decode_video(path, sample_times(video_duration(path), fps, 10_000))
+        clips[f'video:{name}'] = ResizeCenterCrop(224)(dict(frames=frames))['frames'].float() / 255.0
+    feats, logits = {}, {}
+    with torch.no_grad():
+        for key, pixels in clips.items():
+            maps = torch.cat([net.extract_features((c - 0.5) / 0.5) for c in pixels.split(32)])
+            feats[key] = maps.flatten(2).transpose(1, 2).contiguous()  # (N, 49, 1280)
+            logits[key] = net._fc(maps.mean((2, 3)))  # (N, 1000), = net(x) in eval mode
     cache.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(feats, cache)
-    return feats
+    torch.save(dict(feats=feats, logits=logits), cache)
+    return feats, logits
 
 
-def blocks(num_frames: int, held_out: bool) -> list[tuple[int, int]]:
-    """The (start, end) frame blocks of one split: even blocks train, odd blocks are held out."""
-    edges = list(range(0, num_frames, BLOCK)) + [num_frames]
-    spans = [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b - a >= 2]
-    return spans[int(held_out)::2]
+def imagenet_names() -> list[str]:
+    from torchvision.models import EfficientNet_B0_Weights
+    return list(EfficientNet_B0_Weights.IMAGENET1K_V1.meta['categories'])
 
 
-def make_splice(feats: dict[str, torch.Tensor], rng: random.Random, held_out: bool,
-                fps: float, num_clips: int = 3, clip_frames: tuple[int, int] = (2, 6)) -> dict:
-    """One spliced video: ``num_clips`` clips of different sources; one is the target."""
-    names = rng.sample(list(SOURCES), num_clips)
-    clips, spans, start = [], [], 0
-    for name in names:
-        lo, hi = rng.choice(blocks(len(feats[name]), held_out))
-        length = min(rng.randint(*clip_frames), hi - lo)
-        first = rng.randint(lo, hi - length)
-        clips.append(feats[name][first:first + length])
-        spans.append((start, start + length))
-        start += length
-    target = rng.randrange(num_clips)
-    name = names[target]
-    frames = torch.cat(clips)
-    return dict(frames=frames, query=f'When does the video show {SOURCES[name][0]}?',
-                summaries=[SOURCES[name][1]],
-                segments=[[spans[target][0] / fps, spans[target][1] / fps]],
-                sec_per_frame=1.0 / fps, duration=len(frames) / fps, idx=name)
-
-
-def build_model(lora_r: int, loc_hidden: str):
+def build_model(lora_r: int):
     from mmcontrast.assets import smollm2_gguf
 
     from mms2l.registry import MODELS
@@ -116,49 +89,47 @@ def build_model(lora_r: int, loc_hidden: str):
         context_matching=dict(proj_dim=256),
         lora=dict(r=lora_r, alpha=2 * lora_r, dropout=0.05),
         trainable=[r'lora_', r'^compressor\.', r'^context_matching\.', r'^new_tokens\.'],
-        loc_hidden=loc_hidden,
-        max_frames=64, max_new_tokens=40))
+        max_frames=64, max_new_tokens=24))
 
 
 def to_batch(model, samples: list[dict], with_answer: bool) -> dict:
     from mms2l.datasets import FormatS2LInputs, s2l_collate
-    cfg = model.config['tokenizer']
-    fmt = FormatS2LInputs(tokenizer=cfg, with_answer=with_answer)
-    return model.data_preprocessor(s2l_collate([fmt(dict(s)) for s in samples]), with_answer)
+    fmt = FormatS2LInputs(tokenizer=model.config['tokenizer'], with_answer=with_answer)
+    keep = ('frames', 'query', 'summaries', 'segments', 'sec_per_frame', 'duration', 'idx')
+    return model.data_preprocessor(
+        s2l_collate([fmt({k: s[k] for k in keep}) for s in samples]), with_answer)
 
 
 def evaluate(model, samples: list[dict]) -> dict:
-    """TVG F1 for threshold and critical-point decoding of the same generations."""
-    from mms2l.evaluation import IOU_THRESHOLDS, tvg_f1
+    """TVG F1 for both decoders of the same generations, the natural <loc> rate, and
+    the held-out LM / CM losses (teacher-forced)."""
+    from mms2l.evaluation import tvg_f1
     model.eval()
-    decoders = {'threshold': dict(type='threshold', threshold=0.5, nms_iou=0.5),
-                'critical_point': dict(type='critical_point', sigma=1.0)}
-    firsts = {k: [] for k in decoders}
-    gts, natural, texts = [], 0, []
-    start = time.time()
-    for sample in samples:
-        out = model(**to_batch(model, [sample], with_answer=False), mode='predict')[0]
-        natural += not out['forced_loc']
-        texts.append(out['text'])
-        gts.append(np.asarray(sample['segments'][0]))
-        curve = torch.as_tensor(out['locs'][0]['curve']) if out['locs'] else None
-        for key, dec in decoders.items():
-            segs = model.decode_curve(curve, out['sec_per_frame'], dec)['segments'] \
-                if curve is not None else np.zeros((0, 2))
-            firsts[key].append(segs[0] if len(segs) else None)
-    result = {key: tvg_f1(firsts[key], gts) for key in decoders}
-    result.update({f'{key}@{t}': tvg_f1(firsts[key], gts, (t,))
-                   for key in decoders for t in IOU_THRESHOLDS})
-    result.update(loc_generated=natural / len(samples), seconds=time.time() - start,
-                  example=texts[0])
+    firsts = {k: [] for k in DECODERS}
+    natural, texts, losses = 0, [], []
+    with torch.no_grad():
+        for sample in samples:
+            out = model(**to_batch(model, [sample], with_answer=False), mode='predict')[0]
+            natural += not out['forced_loc']
+            texts.append(out['text'])
+            curve = torch.as_tensor(out['locs'][0]['curve']) if out['locs'] else None
+            for key, dec in DECODERS.items():
+                segs = model.decode_curve(curve, out['sec_per_frame'], dec)['segments'] \
+                    if curve is not None else np.zeros((0, 2))
+                firsts[key].append(segs[0] if len(segs) else None)
+            loss = model(**to_batch(model, [sample], with_answer=True), mode='loss')
+            losses.append({k: float(v) for k, v in loss.items()})
+    gts = [np.asarray(s['segments'][0]) for s in samples]
+    result = {key: tvg_f1(firsts[key], gts) for key in DECODERS}
+    result.update(loc_generated=natural / len(samples), example=texts[0],
+                  heldout_loss={k: float(np.mean([e[k] for e in losses])) for k in losses[0]})
     return result
 
 
-def train(model, feats, fps: float, minutes: float, batch_size: int, seed: int,
-          lr_lora: float, lr_other: float) -> dict:
+def train(model, make_batch, minutes: float, batch_size: int, lr_lora: float,
+          lr_other: float) -> dict:
     """AdamW on fresh training splices until the time budget is spent (20-step warm-up,
     gradient norm clipped at 1)."""
-    rng = random.Random(seed)
     lora = [p for n, p in model.named_parameters() if p.requires_grad and 'lora_' in n]
     other = [p for n, p in model.named_parameters() if p.requires_grad and 'lora_' not in n]
     opt = torch.optim.AdamW([dict(params=lora, lr=lr_lora), dict(params=other, lr=lr_other)],
@@ -166,10 +137,9 @@ def train(model, feats, fps: float, minutes: float, batch_size: int, seed: int,
     model.train()
     start, step, log = time.time(), 0, []
     while time.time() - start < minutes * 60:
-        batch = to_batch(model, [make_splice(feats, rng, False, fps) for _ in range(batch_size)], True)
-        warm = min(1.0, (step + 1) / 20)
+        batch = to_batch(model, [make_batch() for _ in range(batch_size)], True)
         for group, base in zip(opt.param_groups, (lr_lora, lr_other)):
-            group['lr'] = base * warm
+            group['lr'] = base * min(1.0, (step + 1) / 20)
         losses = model(**batch, mode='loss')
         opt.zero_grad()
         sum(losses.values()).backward()
@@ -177,66 +147,117 @@ def train(model, feats, fps: float, minutes: float, batch_size: int, seed: int,
         opt.step()
         step += 1
         log.append({k: float(v.detach()) for k, v in losses.items()})
-        if step % 25 == 0:
-            recent = {k: np.mean([e[k] for e in log[-25:]]) for k in log[-1]}
-            print(f'  step {step:4d}  {time.time() - start:6.0f}s  ' +
-                  '  '.join(f'{k} {v:.3f}' for k, v in recent.items()), flush=True)
+    tail = log[-10:]
     return dict(steps=step, seconds=time.time() - start,
-                final={k: float(np.mean([e[k] for e in log[-25:]])) for k in log[-1]})
+                final={k: float(np.mean([e[k] for e in tail])) for k in tail[-1]})
+
+
+def baselines(samples: list[dict], feats, logits, train_names, labels, names,
+              repeats: int = 20) -> dict:
+    """TVG F1 of the trivial baselines on the held-out samples."""
+    from mms2l.evaluation import tvg_f1
+    gts = [np.asarray(s['segments'][0]) for s in samples]
+    bank = torch.cat([feats[n].mean(1) for n in train_names])  # (M, 1280)
+    owner = [n for n in train_names for _ in range(len(feats[n]))]
+    def frame_logits(s):
+        return torch.stack([logits[n][i] for n, i in s['frame_refs']])
+    rng = random.Random(0)
+    return {
+        'nearest training frame': tvg_f1(
+            [split.nearest_frame_baseline(s, bank, owner, labels) for s in samples], gts),
+        'whole video': tvg_f1([split.whole_video_baseline(s) for s in samples], gts),
+        f'random span (mean of {repeats})': float(np.mean([
+            tvg_f1([split.random_span_baseline(s, rng) for s in samples], gts)
+            for _ in range(repeats)])),
+        'ImageNet class-name match': tvg_f1(
+            [split.class_name_baseline(s, frame_logits(s), names) for s in samples], gts),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--minutes', type=float, default=12.0, help='training time budget')
+    parser.add_argument('--minutes', type=float, default=12.0,
+                        help='total LoRA training budget, split evenly over loc_hidden x seeds')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--loc-hidden', nargs='+', default=list(LOC_HIDDEN), choices=LOC_HIDDEN)
     parser.add_argument('--fps', type=float, default=2.0)
-    parser.add_argument('--eval-samples', type=int, default=40)
+    parser.add_argument('--split-seed', type=int, default=0)
+    parser.add_argument('--test-fraction', type=float, default=0.4)
+    parser.add_argument('--eval-samples', type=int, default=20)
     parser.add_argument('--batch-size', type=int, default=2)
     parser.add_argument('--lora-r', type=int, default=16)
-    parser.add_argument('--loc-hidden', default='mean', choices=['own', 'emit', 'mean'],
-                        help="state representing <loc> (S2LModel's loc_hidden)")
     parser.add_argument('--lr-lora', type=float, default=3e-4)
     parser.add_argument('--lr-other', type=float, default=1e-3)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch CPU threads; 1 is several times faster than 2 on a shared '
-                        '2-core machine, where spinning OpenMP threads contend')
+    parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--out', type=Path, default=None, help='write the results as JSON')
     args = parser.parse_args()
-
     torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
     t0 = time.time()
-    print('extracting EfficientNet-Lite0 features of the real videos ...')
-    feats = extract_features(args.fps)
-    eval_rng = random.Random(1234)
-    held_out = [make_splice(feats, eval_rng, True, args.fps) for _ in range(args.eval_samples)]
-    print('loading SmolLM2-135M (GGUF) and building S2L ...')
-    model = build_model(args.lora_r, args.loc_hidden)
-    print('evaluating before training ...')
-    before = evaluate(model, held_out)
-    print(f'training (LoRA r={args.lora_r}) for {args.minutes:g} min on CPU ...')
-    trained = train(model, feats, args.fps, args.minutes, args.batch_size, args.seed,
-                    args.lr_lora, args.lr_other)
-    print('evaluating after training ...')
-    after = evaluate(model, held_out)
 
-    print(f'\nS2L grounding on {len(held_out)} held-out splices of {len(SOURCES)} real videos '
-          f'(SmolLM2-135M + EfficientNet-Lite0, {args.fps:g} fps, loc_hidden={args.loc_hidden!r})')
-    print(f'training: {trained["steps"]} steps x {args.batch_size} splices in '
-          f'{trained["seconds"] / 60:.1f} min; final losses ' +
-          ', '.join(f'{k} {v:.3f}' for k, v in trained['final'].items()))
-    print(f'{"TVG F1":<16}{"threshold":>12}{"critical pt":>14}{"<loc> generated":>18}')
-    for name, res in (('before training', before), ('after training', after)):
-        print(f'{name:<16}{res["threshold"]:>12.3f}{res["critical_point"]:>14.3f}'
-              f'{res["loc_generated"]:>18.0%}')
-    print('per IoU (after, threshold): ' +
-          '  '.join(f'{t}: {after[f"threshold@{t}"]:.3f}' for t in (0.1, 0.3, 0.5, 0.7)))
-    print(f'example answer after training: {after["example"]!r}')
+    print('EfficientNet-Lite0 features and labels of the real sources ...', flush=True)
+    feats, logits = extract_sources(args.fps)
+    names = imagenet_names()
+    labels = split.unique_by_label({k: names[int(v.mean(0).argmax())] for k, v in logits.items()})
+    train_names, test_names = split.split_sources(list(labels), args.test_fraction, args.split_seed)
+    print(f'{len(labels)} sources with distinct labels: {len(train_names)} train, '
+          f'{len(test_names)} test', flush=True)
+    print('test sources: ' + ', '.join(f'{k}={labels[k]!r}' for k in test_names))
+    eval_rng = random.Random(1234)
+    held_out = [split.make_splice(feats, labels, test_names, eval_rng, args.fps)
+                for _ in range(args.eval_samples)]
+    base = baselines(held_out, feats, logits, train_names, labels, names)
+    best_name = max(base, key=base.get)
+
+    print('loading SmolLM2-135M (GGUF) and building S2L ...', flush=True)
+    model = build_model(args.lora_r)
+    init = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+    per_run = args.minutes / (len(args.loc_hidden) * len(args.seeds))
+    runs = []
+    for loc_hidden in args.loc_hidden:
+        for seed in args.seeds:
+            with torch.no_grad():
+                for n, p in model.named_parameters():
+                    if n in init:
+                        p.copy_(init[n])
+            model.loc_hidden = loc_hidden
+            torch.manual_seed(seed)
+            rng = random.Random(seed)
+            trained = train(model, lambda: split.make_splice(feats, labels, train_names, rng, args.fps),
+                            per_run, args.batch_size, args.lr_lora, args.lr_other)
+            res = evaluate(model, held_out)
+            runs.append(dict(loc_hidden=loc_hidden, seed=seed, train=trained, **res))
+            print(f'  loc_hidden={loc_hidden} seed={seed}: {trained["steps"]} steps, '
+                  f'threshold {res["threshold"]:.3f}, critical pt {res["critical_point"]:.3f}, '
+                  f'<loc> {res["loc_generated"]:.0%}, train {trained["final"]}, '
+                  f'held-out {res["heldout_loss"]}, e.g. {res["example"]!r}', flush=True)
+
+    print(f'\nS2L grounding on {len(held_out)} held-out splices of {len(test_names)} unseen sources '
+          f'({len(train_names)} training sources; SmolLM2-135M + EfficientNet-Lite0, {args.fps:g} fps); '
+          f'{per_run:.2f} min LoRA training per loc_hidden x seed')
+    print(f'{"baseline":<34}{"TVG F1":>8}')
+    for key, val in base.items():
+        print(f'{key:<34}{val:>8.3f}')
+    print(f'\n{"S2L loc_hidden / decoder":<34}{"TVG F1 mean±std":>18}{"margin vs " + best_name:>42}'
+          f'{"<loc> gen":>11}{"held-out LM / CM loss":>24}')
+    table = {}
+    for loc_hidden in args.loc_hidden:
+        sel = [r for r in runs if r['loc_hidden'] == loc_hidden]
+        for dec in DECODERS:
+            f1 = np.array([r[dec] for r in sel])
+            margin = f1 - base[best_name]
+            loss = {k: np.mean([r['heldout_loss'][k] for r in sel]) for k in sel[0]['heldout_loss']}
+            table[f'{loc_hidden}/{dec}'] = dict(f1_mean=f1.mean(), f1_std=f1.std(),
+                                                margin_mean=margin.mean(), margin_std=margin.std())
+            print(f'{loc_hidden + " / " + dec:<34}{f"{f1.mean():.3f} ± {f1.std():.3f}":>18}'
+                  f'{f"{margin.mean():+.3f} ± {margin.std():.3f}":>42}'
+                  f'{np.mean([r["loc_generated"] for r in sel]):>11.0%}'
+                  f'{" / ".join(f"{v:.3f}" for v in loss.values()):>24}')
     print(f'total wall time {(time.time() - t0) / 60:.1f} min')
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(dict(args={k: str(v) for k, v in vars(args).items()},
-                                            before=before, after=after, train=trained), indent=2))
+        args.out.write_text(json.dumps(dict(
+            args={k: str(v) for k, v in vars(args).items()}, labels=labels, train=train_names,
+            test=test_names, baselines=base, runs=runs, table=table), indent=2, default=float))
 
 
 if __name__ == '__main__':
