@@ -50,3 +50,43 @@ def test_two_processes_enqueue_what_one_process_would(tmp_path):
         state = torch.load(tmp_path / f'rank{rank}.pth')
         torch.testing.assert_close(state['feats'], single.feats)
         assert int(state['ptr']) == int(single.ptr)
+
+
+def _seeded_per_rank_worker(rank: int, port: int, out_dir: str) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=2)
+    try:
+        torch.manual_seed(100 + rank)  # each rank draws a different initial queue
+        queue = FeatureQueue(length=8, dim=4)
+        before = queue.feats.clone()
+        first_read = queue.snapshot()
+        queue.push(torch.randn(2, 4))
+        torch.save(dict(before=before, first_read=first_read, after=queue.feats),
+                   os.path.join(out_dir, f'rank{rank}.pth'))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_every_process_starts_from_rank0_queue(tmp_path):
+    mp.spawn(_seeded_per_rank_worker, args=(free_port(), str(tmp_path)), nprocs=2, join=True)
+    r0, r1 = (torch.load(tmp_path / f'rank{r}.pth') for r in range(2))
+    assert not torch.allclose(r0['before'], r1['before'])  # the draws did differ
+    torch.testing.assert_close(r1['first_read'], r0['before'])
+    torch.testing.assert_close(r0['first_read'], r0['before'])
+    torch.testing.assert_close(r1['after'], r0['after'])
+
+
+def test_non_finite_keys_are_not_enqueued():
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance('test_queue_nonfinite')
+    torch.manual_seed(0)
+    queue = FeatureQueue(length=6, dim=3)
+    before, ptr = queue.feats.clone(), int(queue.ptr)
+    bad = torch.randn(2, 3)
+    bad[1, 0] = float('inf')
+    queue.push(bad)
+    torch.testing.assert_close(queue.feats, before)
+    assert int(queue.ptr) == ptr and queue.skipped == 1
+    good = torch.randn(2, 3)
+    queue.push(good)  # a later finite batch goes in where the refused one would have
+    torch.testing.assert_close(queue.feats[ptr:ptr + 2], good)

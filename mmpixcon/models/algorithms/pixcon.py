@@ -166,8 +166,8 @@ class PixCon(BaseSelfSupervisor):
         needs_geometry = dense and (self.matching == 'coordinate' or self.reweighting is not None)
         geometry = self._geometry(data_samples, inputs[0].device) if needs_geometry else None
         # snapshots: the losses must not see (nor autograd trip over) the push below
-        global_queue = self.global_queue.feats.clone()
-        dense_queue = self.dense_queue.feats.clone() if dense else None
+        global_queue = self.global_queue.snapshot()
+        dense_queue = self.dense_queue.snapshot() if dense else None
         loss_img = loss_pix = 0.
         for qv, kv in pairs:
             q, k = online[qv], target[kv]
