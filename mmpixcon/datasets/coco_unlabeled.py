@@ -19,9 +19,10 @@ class UnlabeledCOCO(BaseDataset):
         data_root: dataset root, e.g. ``data/coco``.
         data_prefix: image folder under the root (``train2017``) or
             ``dict(img_path=...)``.
-        ann_file: optional COCO json (``annotations/image_info_train2017.json``
-            or ``instances_train2017.json``); only ``images[*].file_name`` is read.
-            Without it the folder is listed (sorted, image extensions only).
+        ann_file: optional COCO json (``annotations/instances_train2017.json``
+            as COCO 2017 ships it, or an ``image_info_*.json``); only
+            ``images[*].file_name`` is read. Without it (the configs' default)
+            the folder is listed (sorted, image extensions only).
         pipeline: transform configs.
 
     Raises:

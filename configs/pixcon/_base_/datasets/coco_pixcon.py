@@ -40,5 +40,8 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         data_prefix='train2017',
-        ann_file='annotations/image_info_train2017.json',
+        # No json: the 118,287 images of COCO 2017's train2017.zip are listed from
+        # the folder (the same set as instances_train2017.json's "images"; that
+        # file also works: ann_file='annotations/instances_train2017.json').
+        ann_file='',
         pipeline=train_pipeline))
