@@ -4,7 +4,7 @@ max_iters = 90000
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
-         milestones=[int(max_iters * 0.7), int(max_iters * 0.9)], gamma=0.1)
+         milestones=[63000, 81000], gamma=0.1)  # int(0.7 * 90000) is 62999
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters // 10)
 default_hooks = dict(checkpoint=dict(interval=max_iters // 10))

@@ -1,0 +1,2 @@
+"""Test helpers of mmpixcon: tiny datasets in the standard on-disk layouts
+(``python -m mmpixcon.testing.fixtures LAYOUT DST``)."""
