@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from .errors import VSummInputError
-from .models.losses import align_loss, filter_loss, segment_features, uniform_loss, unique_loss
+from .models.losses import align_loss, uniform_loss
+from .models.refinement import refinement_loss
 from .models.refiner import ContrastiveRefiner
 from .scores import combine_scores, nearest_neighbours
 
@@ -61,30 +62,11 @@ def resample_indices(num: int, frames: int, rng: np.random.Generator) -> np.ndar
     return np.floor(np.arange(frames) * num / frames).astype(np.int64)
 
 
-def _scaled(values: torch.Tensor) -> torch.Tensor:
-    """Min-max scaling to [0, 1] (a constant vector maps to ones).  # (T,) -> (T,)"""
-    low, high = values.min(), values.max()
-    if high - low <= 1e-12:
-        return torch.ones_like(values)
-    return (values - low) / (high - low)
-
-
 def _batch_loss(model: ContrastiveRefiner, feats: list[np.ndarray], config: RefineConfig
                 ) -> torch.Tensor:
-    z = model(torch.from_numpy(np.stack(feats)).float())  # (B, F, d)
-    segments = [segment_features(zb, config.segment) for zb in z]
-    total = z.new_zeros(())
-    for b, frames in enumerate(feats):
-        neighbours = torch.from_numpy(nearest_neighbours(frames, config.ratio))
-        others = torch.cat([s for o, s in enumerate(segments)
-                            if o != b or config.own_segments])
-        unique = unique_loss(z[b], others)
-        target = 1.0 - _scaled(unique.detach())
-        loss = (align_loss(z[b], neighbours) + config.lambda1 * uniform_loss(z[b]) +
-                config.lambda2 * unique +
-                config.lambda3 * filter_loss(model.uniqueness(z[b:b + 1])[0], target))
-        total = total + loss.mean()
-    return total / len(feats)
+    """Eq. 3.11 of one batch with ``config``'s weights (the registered model's loss)."""
+    return refinement_loss(model, feats, config.ratio, config.segment, config.lambda1,
+                           config.lambda2, config.lambda3, config.own_segments)
 
 
 def train_refiner(videos: Sequence[np.ndarray], config: RefineConfig = RefineConfig(),

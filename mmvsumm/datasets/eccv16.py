@@ -1,6 +1,7 @@
 """The eccv16 h5 files as an MMEngine dataset (one item per video)."""
 from __future__ import annotations
 
+import numpy as np
 from mmengine.dataset import BaseDataset
 
 from ..errors import VSummInputError
@@ -39,17 +40,21 @@ class Eccv16Dataset(BaseDataset):
         setting: ``canonical``, ``augmented`` or ``transfer``.
         split_index: which split of the file.
         subset: ``test`` or ``train``.
+        frames: when set, each item's features are resampled to this many steps (a
+            random sorted subset, or nearest-neighbour upsampling), for training.
     """
 
     METAINFO = dict(task='video summarization')
 
     def __init__(self, ann_file: str, dataset: str = 'tvsum', tvsum_anno: str | None = None,
                  split_file: str | None = None, setting: str | None = None,
-                 split_index: int = 0, subset: str = 'test', **kwargs) -> None:
+                 split_index: int = 0, subset: str = 'test', frames: int | None = None,
+                 **kwargs) -> None:
         if subset not in ('test', 'train'):
             raise VSummInputError(f"subset must be 'test' or 'train', got {subset!r}")
         self.dataset = dataset
         self.tvsum_anno = tvsum_anno
+        self.frames = frames
         self.keys = select_keys(dataset, split_file, setting, split_index, subset)
         kwargs.setdefault('serialize_data', False)
         super().__init__(ann_file=ann_file, **kwargs)
@@ -60,3 +65,12 @@ class Eccv16Dataset(BaseDataset):
             attach_tvsum_scores(records, self.tvsum_anno)
         return [dict(name=r.name, features=r.features, record=r) for r in records.values()]
 
+
+    def prepare_data(self, idx: int) -> dict:
+        item = super().prepare_data(idx)
+        if self.frames is not None:
+            from ..refine import resample_indices
+            rng = np.random.default_rng(np.random.randint(2**31))  # follows mmengine's seed
+            steps = resample_indices(len(item['features']), self.frames, rng)
+            item = dict(item, features=item['features'][steps])
+        return item
