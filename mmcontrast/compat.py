@@ -205,13 +205,13 @@ def weights_only_torch_load() -> Iterator[None]:
     is :func:`weights_only_load`."""
     import torch
     global _torch_load
-    outer = _torch_load
-    _torch_load = _torch_load or torch.load
+    previous, outer = torch.load, _torch_load
+    _torch_load = outer or previous
     torch.load = weights_only_load
     try:
         yield
     finally:
-        torch.load, _torch_load = (_torch_load if outer is None else weights_only_load), outer
+        torch.load, _torch_load = previous, outer
 
 
 def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
