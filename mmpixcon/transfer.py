@@ -4,14 +4,23 @@ A PixCon (or mmpretrain MoCo / DenseCL / BYOL) checkpoint holds two copies of th
 ResNet: the online encoder, trained by gradient, and the momentum (target) encoder,
 an EMA of it. :func:`extract_backbone` picks one and strips its prefix, giving the
 keys of mmpretrain's / mmdet's / mmseg's ``ResNet`` (``conv1.weight``,
-``layer1.0.bn1.running_mean``, ...). :func:`to_torchvision` checks that those keys
-are also those of ``torchvision.models.resnet*`` and returns them as a plain dict.
+``layer1.0.bn1.running_mean``, ...). Three output formats:
+
+- ``mmcls``: ``{'meta', 'state_dict'}`` with those keys, for mmdet / mmseg / mmpretrain;
+- ``torchvision``: the same keys as a plain state dict (:func:`to_torchvision`);
+- ``detectron2``: a pickle in Detectron2's model-zoo format with its ResNet names
+  (:func:`to_detectron2`), as the MoCo / DenseCL / SlotCon converters write.
 """
 from __future__ import annotations
 
+import importlib
+import os
+import pickle
+import re
 from collections import OrderedDict
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -24,11 +33,21 @@ ENCODER_PREFIXES: dict[str, tuple[str, ...]] = {
     'momentum': ('target_net.module.0.', 'encoder_k.module.0.',
                  'momentum_encoder.module.0.', 'target_net.0.', 'encoder_k.0.'),
 }
+FORMATS = ('mmcls', 'torchvision', 'detectron2')
+# Detectron2 applies its Caffe2 renaming when the author is 'Caffe2'; anything else
+# (MoCo writes 'MOCO') means "already Detectron2 names, match them by suffix".
+DETECTRON2_AUTHOR = 'mmpixcon'
 
 # ResNet parts torchvision does not have: mmcv's deep stem (ResNetV1c/d) and the
 # average-pool shortcut (``avg_down``), whose conv is ``downsample.1``.
 _TORCHVISION_ROOTS = ('conv1.', 'bn1.', 'layer1.', 'layer2.', 'layer3.', 'layer4.')
 _TORCHVISION_DOWNSAMPLE = ('downsample.0.weight', 'downsample.1.')
+# torchvision/mmcv ResNet key -> Detectron2 ResNet key. Detectron2 names the stages
+# res2..res5, puts each BN inside its conv (``conv1.norm``; the stem's conv1 holds
+# bn1) and calls the projection shortcut ``shortcut`` (+ ``shortcut.norm``).
+_BLOCK_KEY = re.compile(r'layer(?P<stage>[1-4])\.(?P<block>\d+)\.(?P<part>conv\d|bn\d|'
+                        r'downsample\.[01])\.(?P<leaf>\w+)$')
+_STEM_KEY = re.compile(r'(?P<part>conv1|bn1)\.(?P<leaf>\w+)$')
 
 
 def _top_level(keys: list[str]) -> list[str]:
@@ -92,3 +111,107 @@ def to_torchvision(backbone: Mapping[str, Tensor]) -> OrderedDict[str, Tensor]:
         raise ValueError(f'{len(foreign)} keys have no torchvision ResNet counterpart '
                          f'(deep stem or avg_down ResNet?), e.g. {foreign[:3]}')
     return OrderedDict(backbone)
+
+
+def _detectron2_name(key: str) -> str:
+    """``layer1.0.bn2.weight`` -> ``res2.0.conv2.norm.weight`` (see module notes)."""
+    stem = _STEM_KEY.fullmatch(key)
+    if stem:
+        return f'stem.conv1.{"norm." if stem["part"] == "bn1" else ""}{stem["leaf"]}'
+    block = _BLOCK_KEY.fullmatch(key)
+    if block is None:
+        raise ValueError(f'{key!r} is not a key of a torchvision-layout ResNet')
+    part = block['part']
+    if part.startswith('bn'):
+        part = f'conv{part[2:]}.norm'
+    elif part.startswith('downsample'):
+        part = 'shortcut' if part.endswith('0') else 'shortcut.norm'
+    return f'res{int(block["stage"]) + 1}.{block["block"]}.{part}.{block["leaf"]}'
+
+
+def to_detectron2(backbone: Mapping[str, Tensor]) -> dict[str, np.ndarray]:
+    """The weights under Detectron2's ResNet names, as numpy arrays (its pickle format).
+
+    ``conv1`` / ``bn1`` -> ``stem.conv1`` / ``stem.conv1.norm``; ``layer{i}`` ->
+    ``res{i+1}``; ``bn{j}`` -> ``conv{j}.norm``; ``downsample.0`` / ``.1`` ->
+    ``shortcut`` / ``shortcut.norm``. Detectron2's loader matches these names as
+    suffixes of its model's keys (``backbone.bottom_up.res2.0.conv1.weight``; in a C4
+    model ``roi_heads.res5.*``).
+
+    Raises:
+        ValueError: a ResNet torchvision (and so Detectron2's ``ResNet``) cannot hold.
+    """
+    return {_detectron2_name(key): value.detach().cpu().numpy()
+            for key, value in to_torchvision(backbone).items()}
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickles dicts of numpy arrays and refuses every other global."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = module in ('numpy', 'numpy.core.multiarray', 'numpy._core.multiarray',
+                             'numpy.core.numeric', 'numpy._core.numeric', 'numpy.dtypes')
+        obj = getattr(importlib.import_module(module), name, None) if allowed else None
+        multiarray = (np._core if hasattr(np, '_core') else np.core)
+        safe = (np.ndarray, np.dtype, multiarray.multiarray._reconstruct,
+                multiarray.multiarray.scalar, getattr(multiarray.numeric, '_frombuffer', None))
+        if obj is None or not (any(obj is s for s in safe)
+                               or (isinstance(obj, type) and issubclass(obj, np.dtype))):
+            raise pickle.UnpicklingError(f'refusing to unpickle {module}.{name}: a Detectron2 '
+                                         'weights file holds only numpy arrays')
+        return obj
+
+
+def read_detectron2(path: str) -> dict[str, Any]:
+    """A Detectron2 ``.pkl`` weights file, unpickling nothing but numpy arrays.
+
+    Raises:
+        pickle.UnpicklingError: the file pickles anything else (never executed).
+    """
+    with open(path, 'rb') as f:
+        return _ArrayUnpickler(f, encoding='latin1').load()
+
+
+def _write_atomically(dst: str, write: Callable[[Any], None]) -> None:
+    """``write(file)`` into ``dst.partial``, then rename it to ``dst``."""
+    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
+    partial = f'{dst}.partial'
+    with open(partial, 'wb') as f:
+        write(f)
+    os.replace(partial, dst)
+
+
+def convert_checkpoint(src: str, dst: str, encoder: str = 'online',
+                       fmt: str = 'mmcls') -> dict[str, Any]:
+    """Read ``src`` (weights only, any mmengine scheme), write one encoder's ResNet to
+    ``dst`` in format ``fmt`` (one of :data:`FORMATS`); return what was written.
+
+    Raises:
+        ValueError: unknown format, a Detectron2 file not named ``*.pkl`` (Detectron2
+            picks its reader by the extension), or see :func:`extract_backbone`.
+    """
+    import mmcontrast  # noqa: F401  first: weights-only loading of mmengine checkpoints
+    from mmengine.runner.checkpoint import _load_checkpoint
+    if fmt not in FORMATS:
+        raise ValueError(f'format must be one of {FORMATS}, got {fmt!r}')
+    if fmt == 'detectron2' and not dst.endswith('.pkl'):
+        raise ValueError(f'{dst}: Detectron2 reads its model-zoo format only from '
+                         'files named *.pkl')
+    checkpoint = _load_checkpoint(src, map_location='cpu')
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f'{src} holds a {type(checkpoint).__name__}, not a checkpoint dict')
+    backbone = extract_backbone(checkpoint.get('state_dict', checkpoint), encoder)
+    out: dict[str, Any]
+    if fmt == 'detectron2':
+        out = dict(model=to_detectron2(backbone), __author__=DETECTRON2_AUTHOR,
+                   matching_heuristics=True)
+        _write_atomically(dst, lambda f: pickle.dump(out, f))
+        return out
+    if fmt == 'torchvision':
+        out = to_torchvision(backbone)
+    else:
+        meta = dict(converted_from=os.path.basename(src), encoder=encoder,
+                    converter='tools/model_converters/pixcon2det.py')
+        out = dict(meta=meta, state_dict=backbone)
+    _write_atomically(dst, lambda f: torch.save(out, f))
+    return out

@@ -82,3 +82,59 @@ def c5(backbone: torch.nn.Module, img: torch.Tensor) -> torch.Tensor:
     backbone.eval()
     with torch.no_grad():
         return backbone(img)[-1]
+
+
+R50_CONFIG = REPO / 'configs/pixcon/pixcon_sr_coco_800e.py'
+
+
+@pytest.fixture(scope='session')
+def r50_pixcon_ckpt(tmp_path_factory) -> Path:
+    """An untrained PixCon-SR ResNet-50 (the shipped 800e model, 256-key queues) saved
+    as mmengine's CheckpointHook saves it; its two encoders differ."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import MODELS
+
+    import mmpixcon  # noqa: F401  registers PixCon
+    torch.manual_seed(1)
+    cfg = Config.fromfile(str(R50_CONFIG)).model
+    cfg.queue_len = 256
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg)
+    with torch.no_grad():
+        for param in model.target_net.parameters():
+            param.mul_(1 + 0.3 * torch.randn_like(param))
+    path = tmp_path_factory.mktemp('r50') / 'epoch_800.pth'
+    torch.save(dict(meta=dict(epoch=800), state_dict=model.state_dict()), path)
+    return path
+
+
+@pytest.fixture(scope='session')
+def r50_backbone(r50_pixcon_ckpt) -> tuple[Path, dict]:
+    """The R50 checkpoint's online encoder converted to the mmcls format, and its weights."""
+    from mmpixcon.transfer import convert_checkpoint
+    path = r50_pixcon_ckpt.parent / 'backbone.pth'
+    return path, convert_checkpoint(str(r50_pixcon_ckpt), str(path))['state_dict']
+
+
+@pytest.fixture(scope='session')
+def transfer_data(tmp_path_factory) -> Path:
+    """A folder whose ``data/`` holds the four fixture datasets where the benchmark
+    configs look for them (data/coco, data/VOCdevkit, data/cityscapes,
+    data/ade/ADEChallengeData2016): run training with this folder as the cwd."""
+    from mmpixcon.testing.fixtures import make_fixture
+    root = tmp_path_factory.mktemp('transfer_data')
+    for layout, dst in (('coco', 'data/coco'), ('voc', 'data'),
+                        ('cityscapes', 'data/cityscapes'), ('ade20k', 'data/ade')):
+        make_fixture(layout, root / dst, num=4, size=96)
+    return root
+
+
+@pytest.fixture(scope='session')
+def chain_tool() -> ModuleType:
+    """tools/pixcon/pretrain_and_transfer.py, imported by path."""
+    path = REPO / 'tools/pixcon/pretrain_and_transfer.py'
+    spec = importlib.util.spec_from_file_location('pretrain_and_transfer', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
