@@ -16,7 +16,7 @@ import torch
 
 from .errors import VSummInputError
 from .models.losses import align_loss, uniform_loss
-from .models.refinement import refinement_loss
+from .models.refinement import refinement_loss, variant_network
 from .models.refiner import ContrastiveRefiner
 from .scores import combine_scores, nearest_neighbours
 
@@ -42,16 +42,17 @@ class RefineConfig:
     batch_videos: int = 8
     layers: int = 4
     heads: int = 1
-    d_model: int = 128
-    own_segments: bool = False  # the release keeps the video's own segments in L_unique
+    d_model: int | None = None  # by variant: thesis 128, release 256
+    dropout: float | None = None  # by variant: thesis 0.1, release 0
+    variant: str = 'thesis'  # 'release': the official code's network and loss
     seed: int = 0
 
 
-# table 3.1 rows, and the official release's deviations from the thesis
+# table 3.1 rows, and the official release (its network and loss)
 REFINE_PRESETS = {
     'standard': dict(heads=1, weight_decay=1e-4),
     'yt8m': dict(heads=8, weight_decay=5e-4),
-    'release': dict(heads=1, weight_decay=1e-4, d_model=256, own_segments=True),
+    'release': dict(heads=1, weight_decay=1e-4, variant='release'),
 }
 
 
@@ -66,7 +67,7 @@ def _batch_loss(model: ContrastiveRefiner, feats: list[np.ndarray], config: Refi
                 ) -> torch.Tensor:
     """Eq. 3.11 of one batch with ``config``'s weights (the registered model's loss)."""
     return refinement_loss(model, feats, config.ratio, config.segment, config.lambda1,
-                           config.lambda2, config.lambda3, config.own_segments)
+                           config.lambda2, config.lambda3, config.variant)
 
 
 def train_refiner(videos: Sequence[np.ndarray], config: RefineConfig = RefineConfig(),
@@ -87,7 +88,8 @@ def train_refiner(videos: Sequence[np.ndarray], config: RefineConfig = RefineCon
         raise VSummInputError(f'training videos have different feature sizes {sorted(dims)}')
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    model = ContrastiveRefiner(dims.pop(), config.layers, config.heads, config.d_model)
+    model = ContrastiveRefiner(dims.pop(), config.layers, config.heads,
+                               **variant_network(config.variant, config.d_model, config.dropout))
     optim = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     num_batches = max(len(videos) // config.batch_videos, 1)  # every batch has >= 2 videos
     model.train()
@@ -105,9 +107,13 @@ def train_refiner(videos: Sequence[np.ndarray], config: RefineConfig = RefineCon
 @torch.no_grad()
 def refined_importance(feats: np.ndarray, model: ContrastiveRefiner,
                        terms: Sequence[str] = REFINED_TERMS, ratio: float = 0.1,
-                       eps: float = 0.05, sigma: float = 1.0) -> np.ndarray:
+                       eps: float = 0.05, sigma: float = 1.0, include_self: bool = False,
+                       transform: str = 'none', rounding: str = 'round',
+                       edge: str = 'nearest') -> np.ndarray:
     """Eq. 3.12 on the refined features: scaled L_align, L_uniform and H, product + eps,
-    smoothed (any non-empty subset of ``('align', 'uniform', 'filter')``).
+    smoothed (any non-empty subset of ``('align', 'uniform', 'filter')``). The other
+    options are :func:`mmvsumm.importance_scores`'s (``score_options`` gives them per
+    variant); N_t always comes from the input features.
 
     Args:
         feats: frame features of one video (all steps, no resampling).  # (T, D)
@@ -118,14 +124,15 @@ def refined_importance(feats: np.ndarray, model: ContrastiveRefiner,
     if not terms or unknown:
         raise VSummInputError(f'terms must be a non-empty subset of {REFINED_TERMS}, '
                               f'got {terms}')
-    z = model(torch.as_tensor(np.asarray(feats, dtype=np.float32))[None])[0]
+    encoded = model.encode(torch.as_tensor(np.asarray(feats, dtype=np.float32))[None])
+    z = torch.nn.functional.normalize(encoded, dim=-1)[0]
     values = []
     if 'align' in terms:
-        neighbours = torch.from_numpy(nearest_neighbours(feats, ratio))
+        neighbours = torch.from_numpy(nearest_neighbours(feats, ratio, include_self, rounding))
         values.append(align_loss(z, neighbours).numpy() if neighbours.shape[1] else
                       np.zeros(len(z)))
     if 'uniform' in terms:
-        values.append(uniform_loss(z).numpy())
+        values.append(uniform_loss(z, include_self).numpy())
     if 'filter' in terms:
-        values.append(model.uniqueness(z[None])[0].numpy())
-    return combine_scores(values, eps, sigma)
+        values.append(model.uniqueness(encoded)[0].numpy())
+    return combine_scores(values, eps, sigma, transform, edge)

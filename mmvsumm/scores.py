@@ -25,9 +25,13 @@ from .errors import VSummInputError
 
 __all__ = ['l2_normalize', 'pairwise_similarity', 'num_neighbours', 'nearest_neighbours',
            'local_dissimilarity', 'global_consistency', 'minmax_scale', 'importance_scores',
-           'combine_scores', 'SCORE_TERMS']
+           'combine_scores', 'SCORE_TERMS', 'ROUNDINGS', 'EDGE_MODES']
 
 SCORE_TERMS = ('align', 'uniform')
+ROUNDINGS = ('round', 'floor')
+# scipy.ndimage boundary modes of the temporal smoothing: the thesis variant holds the
+# end values ('nearest'); the release calls gaussian_filter1d with scipy's default 'reflect'
+EDGE_MODES = ('nearest', 'reflect')
 
 
 def _check_feats(feats: np.ndarray) -> np.ndarray:
@@ -63,14 +67,25 @@ def pairwise_similarity(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sims, np.clip(sq_norms[:, None] + sq_norms[None, :] - 2.0 * sims, 0.0, None)
 
 
-def num_neighbours(num_frames: int, ratio: float) -> int:
-    """Neighbour count ``K = round(ratio * T)`` (half up), clipped to ``[1, T - 1]``;
-    0 only when ``T = 1``."""
+def num_neighbours(num_frames: int, ratio: float, rounding: str = 'round',
+                   include_self: bool = False) -> int:
+    """Neighbour count K of ``ratio * T``: ``'round'`` (half up, the thesis's round(aT))
+    or ``'floor'`` (``int(T * a)``, the official release), clipped to ``[1, T - 1]``
+    (``[1, T]`` when the set includes the frame itself); 0 only when ``T = 1``.
+
+    The release would average an empty set (NaN) when ``int(T * a) = 0``; here K = 1.
+    """
     if not 0.0 < ratio <= 1.0:
         raise VSummInputError(f'neighbour ratio must be in (0, 1], got {ratio}')
+    if rounding not in ROUNDINGS:
+        raise VSummInputError(f'rounding must be one of {ROUNDINGS}, got {rounding!r}')
     if num_frames <= 1:
         return 0
-    return int(min(max(np.floor(ratio * num_frames + 0.5), 1), num_frames - 1))
+    if rounding == 'floor':
+        k = int(num_frames * ratio)
+    else:
+        k = int(np.floor(ratio * num_frames + 0.5))
+    return int(min(max(k, 1), num_frames if include_self else num_frames - 1))
 
 
 def _neighbour_index(sims: np.ndarray, k: int, include_self: bool) -> np.ndarray:
@@ -82,20 +97,20 @@ def _neighbour_index(sims: np.ndarray, k: int, include_self: bool) -> np.ndarray
 
 
 def nearest_neighbours(feats: np.ndarray, ratio: float = 0.1,
-                       include_self: bool = False) -> np.ndarray:
-    """The neighbour sets N_t of eq. 3.4 (K = round(a T), see :func:`num_neighbours`);
-    empty for a single frame.  # (T, D) -> (T, K)"""
+                       include_self: bool = False, rounding: str = 'round') -> np.ndarray:
+    """The neighbour sets N_t of eq. 3.4 (K from :func:`num_neighbours`); empty for a
+    single frame.  # (T, D) -> (T, K)"""
     sims, _ = pairwise_similarity(feats)
-    k = num_neighbours(sims.shape[0], ratio)
+    k = num_neighbours(sims.shape[0], ratio, rounding, include_self)
     if k == 0:
         return np.zeros((sims.shape[0], 0), dtype=np.int64)
     return _neighbour_index(sims, k, include_self)
 
 
 def _local(sims: np.ndarray, dists: np.ndarray, ratio: float,
-           include_self: bool) -> np.ndarray:
+           include_self: bool, rounding: str = 'round') -> np.ndarray:
     num = sims.shape[0]
-    k = num_neighbours(num, ratio)
+    k = num_neighbours(num, ratio, rounding, include_self)
     if k == 0:
         return np.zeros(num)
     # neighbours tied in similarity are equally distant, so which one is taken
@@ -115,7 +130,7 @@ def _global(dists: np.ndarray, include_self: bool) -> np.ndarray:
 
 
 def local_dissimilarity(feats: np.ndarray, ratio: float = 0.1,
-                        include_self: bool = False) -> np.ndarray:
+                        include_self: bool = False, rounding: str = 'round') -> np.ndarray:
     """Eq. 3.4: mean squared distance of each frame to its K cosine nearest neighbours.
 
     Args:
@@ -123,10 +138,11 @@ def local_dissimilarity(feats: np.ndarray, ratio: float = 0.1,
         ratio: ``a`` in ``K = round(a * T)``.
         include_self: the official release's neighbour set, which contains the
             frame itself (its own nearest neighbour); the thesis excludes it.
+        rounding: ``'round'`` or ``'floor'`` for K (see :func:`num_neighbours`).
     Returns:
         scores.  # (T,)
     """
-    return _local(*pairwise_similarity(feats), ratio, include_self)
+    return _local(*pairwise_similarity(feats), ratio, include_self, rounding)
 
 
 def global_consistency(feats: np.ndarray, include_self: bool = False) -> np.ndarray:
@@ -153,7 +169,8 @@ def minmax_scale(values: np.ndarray) -> np.ndarray:
 def importance_scores(feats: np.ndarray, ratio: float = 0.1,
                       terms: Sequence[str] = SCORE_TERMS, eps: float = 0.05,
                       sigma: float = 1.0, include_self: bool = False,
-                      transform: str = 'none') -> np.ndarray:
+                      transform: str = 'none', rounding: str = 'round',
+                      edge: str = 'nearest') -> np.ndarray:
     """Eq. 3.12 without refinement: product of min-max scaled terms + eps, smoothed.
 
     Args:
@@ -168,6 +185,8 @@ def importance_scores(feats: np.ndarray, ratio: float = 0.1,
         include_self: the release's neighbour/uniformity convention (see above).
         transform: ``'none'`` or ``'exp'`` (``exp(p - 1)``, the release's TVSum
             post-processing), applied before smoothing.
+        rounding: K = round(aT) (``'round'``) or int(aT) (``'floor'``, the release).
+        edge: boundary mode of the smoothing, ``'nearest'`` or ``'reflect'`` (the release).
     Returns:
         importance, finite and positive.  # (T,)
     """
@@ -177,18 +196,21 @@ def importance_scores(feats: np.ndarray, ratio: float = 0.1,
     sims, dists = pairwise_similarity(feats)
     values = []
     if 'align' in terms:
-        values.append(_local(sims, dists, ratio, include_self))
+        values.append(_local(sims, dists, ratio, include_self, rounding))
     if 'uniform' in terms:
         values.append(_global(dists, include_self))
-    return combine_scores(values, eps, sigma, transform)
+    return combine_scores(values, eps, sigma, transform, edge)
 
 
 def combine_scores(values: Sequence[np.ndarray], eps: float = 0.05, sigma: float = 1.0,
-                   transform: str = 'none') -> np.ndarray:
+                   transform: str = 'none', edge: str = 'nearest') -> np.ndarray:
     """Product of the min-max scaled terms + eps, optionally ``exp(p - 1)``, then a
-    Gaussian filter of ``sigma`` steps (0: none).  # [(T,), ...] -> (T,)"""
+    Gaussian filter of ``sigma`` steps (0: none) with boundary mode ``edge``.
+    # [(T,), ...] -> (T,)"""
     if transform not in ('none', 'exp'):
         raise VSummInputError(f"transform must be 'none' or 'exp', got {transform!r}")
+    if edge not in EDGE_MODES:
+        raise VSummInputError(f'edge must be one of {EDGE_MODES}, got {edge!r}')
     product = np.ones(len(values[0]))
     for value in values:
         product *= minmax_scale(value)
@@ -196,5 +218,5 @@ def combine_scores(values: Sequence[np.ndarray], eps: float = 0.05, sigma: float
     if transform == 'exp':
         scores = np.exp(scores - 1.0)
     if sigma > 0:
-        scores = gaussian_filter1d(scores, sigma, mode='nearest')
+        scores = gaussian_filter1d(scores, sigma, mode=edge)
     return scores

@@ -15,6 +15,7 @@ from ..errors import VSummInputError
 from ..io.tfrecord import index_tfrecords, read_tfrecord
 from ..io.yt8m import FEATURE_SIZES, parse_yt8m_record, yt8m_files
 from ..registry import DATASETS
+from ..scores import l2_normalize
 
 __all__ = ['YT8MFrameDataset']
 
@@ -32,13 +33,14 @@ class YT8MFrameDataset(BaseDataset):
             random sorted subset, or nearest-neighbour upsampling), for training.
         max_videos: keep only the first N records (in sorted file order).
         verify_crc: check the CRC of every record's data (the length CRC always is).
+        l2_normalize: scale each frame to unit L2 norm (the release's YouTube-8M loader).
     """
 
     METAINFO = dict(task='video summarization')
 
     def __init__(self, ann_file: str, features: Sequence[str] = ('rgb',),
                  frames: int | None = None, max_videos: int | None = None,
-                 verify_crc: bool = True, **kwargs) -> None:
+                 verify_crc: bool = True, l2_normalize: bool = False, **kwargs) -> None:
         unknown = [f for f in features if f not in FEATURE_SIZES]
         if not features or unknown:
             raise VSummInputError(f'features must be a non-empty subset of '
@@ -49,6 +51,7 @@ class YT8MFrameDataset(BaseDataset):
         self.frames = frames
         self.max_videos = max_videos
         self.verify_crc = verify_crc
+        self.l2_normalize = l2_normalize
         super().__init__(ann_file=ann_file, **kwargs)
 
     @property
@@ -73,5 +76,7 @@ class YT8MFrameDataset(BaseDataset):
             from ..refine import resample_indices
             rng = np.random.default_rng(np.random.randint(2**31))  # follows mmengine's seed
             feats = feats[resample_indices(len(feats), self.frames, rng)]
+        if self.l2_normalize:
+            feats = l2_normalize(feats)
         return self.pipeline(dict(name=f'yt8m/{video.id}', features=feats,
                                   labels=video.labels, source=video.source))

@@ -28,12 +28,15 @@ def align_loss(z: torch.Tensor, neighbours: torch.Tensor) -> torch.Tensor:
     return (z[:, None, :] - z[neighbours]).pow(2).sum(-1).mean(1)
 
 
-def uniform_loss(z: torch.Tensor) -> torch.Tensor:
-    """Eq. 3.7: ``log(mean over the other frames of exp(-2 ||z_t - z||^2))``; 0 if T = 1."""
+def uniform_loss(z: torch.Tensor, include_self: bool = False) -> torch.Tensor:
+    """Eq. 3.7: ``log(mean over the other frames of exp(-2 ||z_t - z||^2))``; 0 if T = 1.
+    ``include_self``: average over all T frames including t (the release)."""
     num = z.shape[0]
     if num == 1:
         return z.new_zeros(1)
     logits = -2 * _sq_dists(z, z)
+    if include_self:
+        return torch.logsumexp(logits, 1) - math.log(num)
     logits = logits.masked_fill(torch.eye(num, dtype=torch.bool, device=z.device), -math.inf)
     return torch.logsumexp(logits, 1) - math.log(num - 1)
 

@@ -112,3 +112,122 @@ def knapsack_brute(values, weights, capacity: int) -> list[int]:
             if value > best or (value == best and code < best_code):
                 best, best_code, best_set = value, code, list(subset)
     return best_set
+
+
+# --- the official release's formulas (pytorch-CTVSUM), re-derived for the tests -------
+# Written from the release's equations, in numpy float64, without mmvsumm: neighbours
+# by a descending sort of raw cosine similarities (the frame itself included),
+# K = int(T a), squared distances as 2 - 2 cos, min-max without guard, TVSum
+# exp(s - 1) / SumMe s + 0.05, gaussian_filter1d(s, 1) with scipy's default edges.
+
+def release_unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+def release_terms(raw: np.ndarray, proj: np.ndarray, ratio: float) -> tuple:
+    """(L_align, L_uniform) per frame: neighbours from ``raw``, distances of ``proj``."""
+    raw_cos = release_unit(raw) @ release_unit(raw).T
+    unit = release_unit(proj)
+    diff = 2.0 - 2.0 * unit @ unit.T
+    order = np.argsort(-raw_cos, axis=1, kind='stable')[:, :int(len(raw) * ratio)]
+    laln = np.array([diff[t, order[t]].mean() for t in range(len(raw))])
+    lunif = np.log(np.exp(-2.0 * diff).mean(axis=1))
+    return laln, lunif
+
+
+def release_postprocess(terms: list, dataset: str) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter1d
+    scores = np.ones(len(terms[0]))
+    for term in terms:
+        scores = scores * (term - term.min()) / (term.max() - term.min())
+    scores = np.exp(scores - 1.0) if dataset == 'tvsum' else scores + 0.05
+    return gaussian_filter1d(scores, 1)
+
+
+def _layer_norm(x: np.ndarray, weight, bias, eps: float = 1e-6) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def _release_layer(x: np.ndarray, p: dict, prefix: str, heads: int, d_head: int) -> np.ndarray:
+    """The release's EncoderLayer: bias-free multi-head attention, residual, LayerNorm;
+    w_2(relu(w_1 x)), residual, LayerNorm.  # (T, d) -> (T, d)"""
+    w = p[prefix + 'qkv.weight'].reshape(3, heads, d_head, -1)  # rows: q | k | v, by head
+    heads_out = []
+    for h in range(heads):
+        q, k, v = (x @ w[i, h].T for i in range(3))
+        logits = (q / math.sqrt(d_head)) @ k.T
+        attn = np.exp(logits - logits.max(1, keepdims=True))
+        heads_out.append((attn / attn.sum(1, keepdims=True)) @ v)
+    x = _layer_norm(np.concatenate(heads_out, 1) @ p[prefix + 'out.weight'].T + x,
+                    p[prefix + 'norm1.weight'], p[prefix + 'norm1.bias'])
+    hidden = np.maximum(x @ p[prefix + 'ffn.0.weight'].T + p[prefix + 'ffn.0.bias'], 0)
+    ffn = hidden @ p[prefix + 'ffn.3.weight'].T + p[prefix + 'ffn.3.bias']
+    return _layer_norm(ffn + x, p[prefix + 'norm2.weight'], p[prefix + 'norm2.bias'])
+
+
+def release_network(p: dict, feats: np.ndarray, layers: int, heads: int,
+                    d_head: int = 64) -> tuple:
+    """The release's TransformerEncoder forward with the given weights: projection,
+    LayerNorm, encoder layers; the filter layer on the (unnormalised) output, then
+    Linear-ReLU-Linear-sigmoid.  # (T, D) -> ((T, d), (T,))"""
+    x = feats @ p['project.weight'].T + p['project.bias']
+    x = _layer_norm(x, p['input_norm.weight'], p['input_norm.bias'])
+    for i in range(layers):
+        x = _release_layer(x, p, f'encoder.{i}.', heads, d_head)
+    u = _release_layer(x, p, 'filter.0.', heads, d_head)
+    u = np.maximum(u @ p['filter_head.0.weight'].T + p['filter_head.0.bias'], 0)
+    logit = (u @ p['filter_head.2.weight'].T + p['filter_head.2.bias'])[:, 0]
+    return x, 1.0 / (1.0 + np.exp(-logit))
+
+
+def release_training_loss(raws: list, projs: list, uniq: list, ratio: float,
+                          alpha: float, segments: int = 20) -> float:
+    """The release's training objective of one batch (equal-length videos)."""
+    units = [release_unit(z) for z in projs]
+    segs = np.concatenate([release_unit(u.reshape(segments, -1, u.shape[1]).mean(1))
+                           for u in units])  # every video's segments, own ones included
+    laln, lunif, lfv, bce = [], [], [], []
+    for raw, proj, unit, h in zip(raws, projs, units, uniq):
+        a, u = release_terms(raw, proj, ratio)
+        fv = np.log(np.exp(4.0 * unit @ segs.T).mean(1))
+        target = 0.5 * (fv - fv.min()) / (fv.max() - fv.min() + 1e-9) + 0.25
+        y = 1.0 - target
+        laln.append(a), lunif.append(u), lfv.append(fv)
+        bce.append(-(y * np.log(h) + (1 - y) * np.log(1 - h)))
+    return float(np.mean(laln) + alpha * np.mean(lunif) + 0.1 * np.mean(lfv) +
+                 0.1 * np.mean(bce))
+
+
+def release_rank(scores: np.ndarray, refs: np.ndarray) -> tuple:
+    """Mean over annotators of kendalltau(rankdata(-ref), rankdata(-scores)) and
+    spearmanr(ref, scores), refs at 2 fps."""
+    from scipy.stats import kendalltau, rankdata, spearmanr
+    taus = [kendalltau(rankdata(-r), rankdata(-scores))[0] for r in refs]
+    rhos = [spearmanr(r, scores)[0] for r in refs]
+    return float(np.mean(taus)), float(np.mean(rhos))
+
+
+def release_f1(scores: np.ndarray, cps: np.ndarray, n_frames: int, picks: np.ndarray,
+               user_summary: np.ndarray, reduce: str) -> float:
+    """Shot means of the held frame scores, integer knapsack on int(1000 v) within
+    floor(0.15 n), F1 against each user (mean or max)."""
+    frame = np.zeros(n_frames, dtype=np.float32)
+    bounds = list(picks) + [n_frames]
+    for i in range(len(bounds) - 1):
+        frame[bounds[i]:bounds[i + 1]] = scores[i]
+    values = [int(1000 * float(frame[s:e + 1].mean())) for s, e in cps]
+    weights = [int(e - s + 1) for s, e in cps]
+    chosen = knapsack_brute(values, weights, int(math.floor(n_frames * 0.15)))
+    summary = np.zeros(n_frames)
+    for shot in chosen:
+        summary[cps[shot][0]:cps[shot][1] + 1] = 1
+    f1s = []
+    for user in (user_summary > 0).astype(np.float64):
+        overlap = (summary * user).sum()
+        precision = overlap / (summary.sum() + 1e-8)
+        recall = overlap / (user.sum() + 1e-8)
+        f1s.append(0.0 if precision == recall == 0 else
+                   2 * precision * recall / (precision + recall))
+    return float(np.mean(f1s) if reduce == 'mean' else np.max(f1s))

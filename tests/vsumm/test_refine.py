@@ -9,8 +9,8 @@ from mmvsumm import VSummInputError, global_consistency, local_dissimilarity
 from mmvsumm.models.losses import (align_loss, filter_loss, segment_features, uniform_loss,
                                    unique_loss)
 from mmvsumm.models.refiner import ContrastiveRefiner
-from mmvsumm.refine import (RefineConfig, _batch_loss, refined_importance, resample_indices,
-                            train_refiner)
+from mmvsumm.refine import (REFINE_PRESETS, RefineConfig, _batch_loss, refined_importance,
+                            resample_indices, train_refiner)
 from mmvsumm.scores import nearest_neighbours
 
 
@@ -140,14 +140,20 @@ def test_filter_scores_need_refine(summe_h5, capsys):
     assert 'add --refine' in capsys.readouterr().err
 
 
-def test_release_preset_keeps_own_segments_and_widens_the_model():
+def test_release_preset_changes_the_loss_and_widens_the_model():
     rng = np.random.default_rng(3)
     videos = [rng.normal(size=(20, 12)).astype(np.float32) for _ in range(2)]
     thesis = RefineConfig(frames=20, layers=1, segment=5)
-    release = RefineConfig(frames=20, layers=1, segment=5, d_model=256, own_segments=True)
+    release = RefineConfig(frames=20, layers=1, segment=5, variant='release')
     torch.manual_seed(0)
-    model = ContrastiveRefiner(12, layers=1, d_model=256).eval()
-    with torch.no_grad():  # counting its own segments changes L_unique
+    model = ContrastiveRefiner(12, layers=1, d_model=256, style='release').eval()
+    with torch.no_grad():  # own segments, self-neighbours, squashed target change the loss
         assert _batch_loss(model, videos, release) != _batch_loss(model, videos, thesis)
-    assert train_refiner(videos, RefineConfig(epochs=1, frames=20, layers=1, segment=5,
-                                              d_model=256)).project.out_features == 256
+        assert torch.isfinite(_batch_loss(model, videos[:1], release))  # own segments: 1 video
+    with pytest.raises(VSummInputError, match='>= 2 videos'):
+        _batch_loss(model, videos[:1], thesis)
+    trained = train_refiner(videos, RefineConfig(epochs=1, frames=20, layers=1, segment=5,
+                                                 **REFINE_PRESETS['release']))
+    assert trained.project.out_features == 256 and trained.style == 'release'
+    assert isinstance(trained.input_norm, torch.nn.LayerNorm)
+    assert all(m.p == 0 for m in trained.modules() if isinstance(m, torch.nn.Dropout))

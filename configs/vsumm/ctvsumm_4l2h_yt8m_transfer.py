@@ -1,0 +1,4 @@
+# Table 3.5 (model size): 4 layers, 2 heads; otherwise ctvsumm_4l8h_yt8m_transfer.py.
+_base_ = ['./ctvsumm_4l8h_yt8m_transfer.py']
+
+model = dict(layers=4, heads=2)
