@@ -1,5 +1,6 @@
 """Temporal video grounding score as ETBench reports it ("F1" = mean hit rate of the
-first predicted span over IoU thresholds)."""
+first predicted span over IoU thresholds), on decoded spans rather than answer text
+(the text route is :mod:`.etbench_metrics`; both share its float32 IoU)."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -7,21 +8,21 @@ from typing import Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 
-from ..decoding import temporal_iou
 from ..registry import METRICS
-
-IOU_THRESHOLDS = (0.1, 0.3, 0.5, 0.7)
+from .etbench_metrics import ETBENCH_THRESHOLDS as IOU_THRESHOLDS
+from .etbench_metrics import etbench_iou
 
 
 def tvg_f1(first_spans: Sequence[np.ndarray | None], gt_spans: Sequence[np.ndarray],
            thresholds: Sequence[float] = IOU_THRESHOLDS) -> float:
     """Mean over thresholds of the fraction of samples whose first predicted span
-    (seconds, (2,)) has IoU >= threshold with the ground truth (2,). A missing
-    prediction (None) counts as a miss."""
+    (seconds, (2,)) has IoU >= threshold with the ground truth (2,), the IoU in
+    float32 as ETBench's script computes it. A missing prediction (None) counts as
+    a miss."""
     if len(first_spans) != len(gt_spans) or not gt_spans:
         raise ValueError(f'need equally many predictions and ground truths (> 0), got '
                          f'{len(first_spans)} and {len(gt_spans)}')
-    ious = np.array([0.0 if p is None else float(temporal_iou(p, g)[0, 0])
+    ious = np.array([0.0 if p is None else float(etbench_iou(g, p)[0, 0])
                      for p, g in zip(first_spans, gt_spans)])
     return float(np.mean([(ious >= t).mean() for t in thresholds]))
 
