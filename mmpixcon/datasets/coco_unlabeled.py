@@ -11,6 +11,26 @@ from mmpretrain.registry import DATASETS
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
+def _coco_file_names(ann_file: str) -> list[str]:
+    """``images[*].file_name`` of a COCO json; errors name the file and the entry."""
+    try:
+        with open(ann_file, encoding='utf-8') as f:
+            content = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f'{ann_file}: not a valid COCO json ({err})') from err
+    images = content.get('images') if isinstance(content, dict) else None
+    if not isinstance(images, list):
+        raise ValueError(f'{ann_file}: no "images" list in this COCO json')
+    names = []
+    for index, image in enumerate(images):
+        name = image.get('file_name') if isinstance(image, dict) else None
+        if not isinstance(name, str) or not name:
+            image_id = image.get('id') if isinstance(image, dict) else None
+            raise ValueError(f'{ann_file}: images[{index}] (id={image_id}) has no "file_name"')
+        names.append(name)
+    return names
+
+
 @DATASETS.register_module()
 class UnlabeledCOCO(BaseDataset):
     """Images only: ``data_root/data_prefix/*.jpg`` or the ``images`` of ``ann_file``.
@@ -27,7 +47,8 @@ class UnlabeledCOCO(BaseDataset):
 
     Raises:
         FileNotFoundError: listed images that are missing or unreadable (named).
-        ValueError: an empty dataset or a json without an ``images`` list.
+        ValueError: an empty dataset, a json that does not parse, has no
+            ``images`` list or an entry without ``file_name`` (file and entry named).
     """
 
     def __init__(self, data_root: str = '', data_prefix: str | dict = 'train2017',
@@ -39,11 +60,7 @@ class UnlabeledCOCO(BaseDataset):
 
     def _file_names(self, img_dir: Path) -> list[str]:
         if self.ann_file:
-            with open(self.ann_file, encoding='utf-8') as f:
-                images = json.load(f).get('images')
-            if not isinstance(images, list):
-                raise ValueError(f'{self.ann_file}: no "images" list in this COCO json')
-            return [im['file_name'] for im in images]
+            return _coco_file_names(self.ann_file)
         if not img_dir.is_dir():
             raise FileNotFoundError(f'image folder {img_dir} does not exist')
         return sorted(p.name for p in img_dir.iterdir() if p.suffix.lower() in IMG_EXTENSIONS)

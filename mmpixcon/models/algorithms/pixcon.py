@@ -14,7 +14,7 @@ from torch import Tensor, nn
 
 from ..necks.pixcon_neck import per_pixel
 from ..utils.losses import REWEIGHTINGS, dense_info_nce, info_nce, semantic_weights
-from ..utils.matching import boxes_to_mask, inverse_augment, similarity_match
+from ..utils.matching import boxes_to_mask, check_boxes, inverse_augment, similarity_match
 from ..utils.queue import FeatureQueue
 
 MATCHINGS = ('similarity', 'coordinate')
@@ -129,7 +129,10 @@ class PixCon(BaseSelfSupervisor):
             raise KeyError('this PixCon setting needs pixcon_boxes/pixcon_flips in the data '
                            'samples: use OverlapTwoCrop + PairedRandomFlip and '
                            "PackInputs(algorithm_keys=['pixcon_boxes', 'pixcon_flips'])") from err
-        return (torch.stack(boxes).float().to(device), torch.stack(flips).bool().to(device))
+        boxes = torch.stack(boxes).float()  # (B, 2, 4)
+        check_boxes(boxes, [str(ds.get('img_path', f'sample {i}'))
+                            for i, ds in enumerate(data_samples)])
+        return boxes.to(device), torch.stack(flips).bool().to(device)
 
     def _pixel_loss(self, q: _Encoded, k: _Encoded, qv: int, kv: int, queue: Tensor,
                     geometry: Optional[tuple[Tensor, Tensor]]) -> Tensor:

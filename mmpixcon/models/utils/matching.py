@@ -1,6 +1,8 @@
 """Pixel matching between two views: similarity (eq. 2.3) and coordinates (eq. 2.5)."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -58,6 +60,20 @@ def boxes_to_mask(boxes: Tensor, size: tuple[int, int]) -> Tensor:
     return in_y[:, :, None] & in_x[:, None, :]
 
 
+def check_boxes(boxes: Tensor, names: Sequence[str] | None = None) -> None:
+    """Refuse non-finite boxes (B, ..., 4) before RoIAlign, which crashes on them.
+
+    The error names the first bad sample: ``names[b]`` (e.g. its image path)
+    when given, else its position in the batch.
+    """
+    bad = ~torch.isfinite(boxes).reshape(boxes.shape[0], -1).all(dim=1)  # (B,)
+    if bad.any():
+        b = int(bad.nonzero()[0])
+        who = names[b] if names is not None else f'sample {b} of the batch'
+        raise ValueError(f'{who}: non-finite intersection box {boxes[b].tolist()} '
+                         f'({int(bad.sum())} of {len(bad)} samples in this batch)')
+
+
 def inverse_augment(feat: Tensor, boxes: Tensor, flipped: Tensor,
                     output_size: tuple[int, int], sampling_ratio: int = 2) -> Tensor:
     """Warp a view's dense map onto the two views' intersection box (PixCon-Coord).
@@ -76,7 +92,11 @@ def inverse_augment(feat: Tensor, boxes: Tensor, flipped: Tensor,
 
     Returns:
         (B, C, h, w) aligned map in the image's original orientation.
+
+    Raises:
+        ValueError: a non-finite box (see :func:`check_boxes`).
     """
+    check_boxes(boxes)
     b, _, h, w = feat.shape
     scale = boxes.new_tensor([w, h, w, h], dtype=feat.dtype)
     rois = torch.cat([torch.arange(b, device=feat.device, dtype=feat.dtype)[:, None],
