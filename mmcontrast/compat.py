@@ -48,8 +48,8 @@ has a test in ``tests/foundation/test_compat.py`` that fails without it.
    leaves a partial file there. Local checkpoints are written to a temporary file
    beside it and renamed into place when complete.
 8. mmcv's ``LoadImageFromFile`` (used by mmpretrain, mmdet and mmseg) re-raises
-   the decoder's error for an empty or corrupt image without the file's name;
-   the error now names it.
+   the decoder's error for an empty or corrupt image without the file's name, or
+   asserts (vanishing under ``python -O``); both become ``ImageLoadError`` naming it.
 """
 from __future__ import annotations
 
@@ -191,6 +191,9 @@ def weights_only_load(source: Any, map_location: Any = None, *_args: Any, **_kwa
     except (EOFError, zipfile.BadZipFile) as err:
         raise CheckpointError(f'{name} is not a complete checkpoint (empty or '
                               f'truncated): {err!r}') from err
+    except (IndexError, KeyError, ValueError) as err:  # what the unpickler makes of other bytes
+        raise CheckpointError(f'{name} is not a complete checkpoint (not written by '
+                              f'torch.save): {err!r}') from err
     except RuntimeError as err:
         if isinstance(err, CheckpointError) or not re.search(
                 'PytorchStreamReader|zip archive|central directory|magic number', str(err)):
@@ -335,8 +338,8 @@ def _fix_image_load_error(loading: Any) -> None:
             return load(self, results)
         except Exception as err:
             name = results.get('img_path')
-            if name is None or str(name) in str(err):
-                raise
+            if name is None or isinstance(err, OSError) and str(name) in str(err):
+                raise  # already an OSError naming the file (missing, ImageLoadError)
             raise ImageLoadError(f'cannot load image {name}: {err}') from err
 
     loading.LoadImageFromFile.transform = transform_naming_file
