@@ -12,9 +12,15 @@ captioning, step localisation) keep them. Backends are pluggable:
   base URL you give (both roles; frames are sent as base64 JPEG images).
 
 Input: a JSON list in ETBench's layout (``video``, ``duration``, ``task``, ``q``,
-``tgt`` = [[s1, e1], ...] seconds, optional ``g`` = captions). Output:
-JSON lines, one ETSum sample per line (``video``, ``duration``, ``task``, ``q``,
-``segments``, ``summaries``); a rerun skips the samples already written (resumable).
+``tgt`` = [[s1, e1], ...] seconds, optional ``g`` = captions, optional ``src`` =
+the times the query's ``<vid>`` tokens refer to). Output: JSON lines, one ETSum
+sample per line (``video``, ``duration``, ``task``, ``q``, ``segments``,
+``summaries``, ``vid_times`` = ``src``); a rerun skips the samples already written
+(resumable). Every sample is checked before any backend runs (a sample without
+``video``/``q``/``tgt`` is named). A condenser answer with the wrong number of lines
+is retried (``--retries``); a sample that still fails is skipped with a warning
+and recorded in ``OUT.failed.jsonl`` (key + reason), and the next rerun tries it
+again; the other samples are built.
 
     python -m mms2l.etsum_builder ANN.json VIDEO_ROOT OUT.jsonl \\
         --captioner hf:/models/MiniCPM-V-2_6 --condenser openai:BASE_URL:MODEL
@@ -27,6 +33,7 @@ import io
 import json
 import os
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -143,15 +150,46 @@ def segment_frames(video: Path, start: float, end: float, num: int = 8) -> np.nd
     return decode_video(video, times)
 
 
+class SampleError(ValueError):
+    """One sample cannot be converted (the message names it)."""
+
+
+def check_item(item: dict, where: str) -> list[list[float]]:
+    """Validate one ETBench sample before any backend runs -> its segments [[s, e], ...]."""
+    if not isinstance(item, dict):
+        raise SampleError(f'{where}: expected an object, got {type(item).__name__}')
+    missing = [key for key in ('video', 'q', 'tgt') if key not in item]
+    if missing:
+        raise SampleError(f'{where}: missing {", ".join(map(repr, missing))} (has {sorted(item)})')
+    try:
+        segments = parse_segments(item['tgt'])
+    except (TypeError, ValueError) as err:
+        raise SampleError(f'{where}: bad tgt {item["tgt"]!r} ({err})') from err
+    if not segments:
+        raise SampleError(f'{where}: tgt holds no segment')
+    if item.get('task') in CAPTIONED_TASKS and item.get('g') and len(item['g']) != len(segments):
+        raise SampleError(f'{where}: {len(item["g"])} captions, {len(segments)} segments')
+    return segments
+
+
+def condense(condenser: Condenser, prompt: str, n: int, retries: int) -> list[str]:
+    """Ask ``condenser`` for ``n`` summary lines, asking again (``retries`` times) when
+    the answer has another number of lines."""
+    for _ in range(retries):
+        try:
+            return parse_summaries(condenser.complete(prompt), n)
+        except ValueError:
+            pass
+    return parse_summaries(condenser.complete(prompt), n)
+
+
 def convert_sample(item: dict, video_root: Path, captioner: Captioner | None,
-                   condenser: Condenser | None) -> dict:
-    """One timestamped sample -> one ETSum sample."""
-    segments = parse_segments(item['tgt'])
+                   condenser: Condenser | None, where: str = 'sample', retries: int = 2) -> dict:
+    """One timestamped sample -> one ETSum sample (``src`` kept as ``vid_times``)."""
+    segments = check_item(item, where)
     task = item.get('task', '')
     if task in CAPTIONED_TASKS and item.get('g'):
         summaries = [str(g) for g in item['g']]
-        if len(summaries) != len(segments):
-            raise ValueError(f"{item['video']}: {len(summaries)} captions, {len(segments)} segments")
     else:
         if captioner is None or condenser is None:
             raise ValueError(f'task {task!r} needs a captioner and a condenser')
@@ -159,30 +197,50 @@ def convert_sample(item: dict, video_root: Path, captioner: Captioner | None,
                                       CAPTION_PROMPT.format(query=item['q'], start=s, end=e))
                     for s, e in segments]
         listed = '\n'.join(f'{i + 1}. {c.strip()}' for i, c in enumerate(captions))
-        summaries = parse_summaries(condenser.complete(CONDENSE_PROMPT.format(
-            n=len(segments), query=item['q'], captions=listed)), len(segments))
+        prompt = CONDENSE_PROMPT.format(n=len(segments), query=item['q'], captions=listed)
+        try:
+            summaries = condense(condenser, prompt, len(segments), retries)
+        except ValueError as err:
+            raise SampleError(f'{where}: {err} (after {retries + 1} attempts)') from err
     return dict(video=item['video'], duration=item.get('duration'), task=task, q=item['q'],
-                segments=segments, summaries=summaries)
+                segments=segments, summaries=summaries, vid_times=list(item.get('src') or []))
 
 
 def build_etsum(ann_file: str | Path, video_root: str | Path, out_file: str | Path,
-                captioner: Captioner | None, condenser: Condenser | None) -> Path:
+                captioner: Captioner | None, condenser: Condenser | None,
+                retries: int = 2) -> Path:
     """Convert every sample of ``ann_file``, appending to ``out_file`` (JSON lines) and
-    skipping samples whose key (``idx`` or position) it already holds."""
+    skipping samples whose key (``idx`` or position) it already holds. Samples the
+    condenser cannot serve after ``retries`` go to ``OUT.failed.jsonl`` with a warning."""
     from tqdm import tqdm
-    items = json.loads(Path(ann_file).read_text())
+
+    from .datasets.etsum import read_samples
+    items = read_samples(ann_file)
+    keys = [str(item.get('idx', pos)) if isinstance(item, dict) else str(pos)
+            for pos, item in enumerate(items)]
+    for key, item in zip(keys, items):  # every sample is checked before any backend runs
+        check_item(item, f'{ann_file} sample {key}')
     out_file = Path(out_file)
+    failed_file = out_file.with_name(out_file.stem + '.failed.jsonl')
     done = set()
     if out_file.is_file():
         done = {json.loads(line)['key'] for line in out_file.read_text().splitlines() if line}
+    failures = []
     with out_file.open('a') as out:
-        for pos, item in enumerate(tqdm(items, desc='ETSum')):
-            key = str(item.get('idx', pos))
+        for key, item in zip(tqdm(keys, desc='ETSum'), items):
             if key in done:
                 continue
-            sample = convert_sample(item, Path(video_root), captioner, condenser)
+            try:
+                sample = convert_sample(item, Path(video_root), captioner, condenser,
+                                        f'{ann_file} sample {key}', retries)
+            except SampleError as err:
+                warnings.warn(f'{err}; skipped (recorded in {failed_file})')
+                failures.append(dict(key=key, error=str(err)))
+                continue
             out.write(json.dumps(dict(sample, key=key)) + '\n')
             out.flush()
+    if failures or failed_file.is_file():  # this run's failures replace the last run's
+        failed_file.write_text(''.join(json.dumps(f) + '\n' for f in failures))
     return out_file
 
 
@@ -206,9 +264,12 @@ def main() -> None:
     parser.add_argument('out_file')
     parser.add_argument('--captioner', help='hf:PATH or openai:BASE_URL:MODEL')
     parser.add_argument('--condenser', help='hf:PATH or openai:BASE_URL:MODEL')
+    parser.add_argument('--retries', type=int, default=2,
+                        help='re-ask the condenser this often when its line count is wrong')
     args = parser.parse_args()
     print(build_etsum(args.ann_file, args.video_root, args.out_file,
-                      _backend(args.captioner, 'captioner'), _backend(args.condenser, 'condenser')))
+                      _backend(args.captioner, 'captioner'), _backend(args.condenser, 'condenser'),
+                      args.retries))
 
 
 if __name__ == '__main__':

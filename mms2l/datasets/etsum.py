@@ -23,21 +23,45 @@ class ETSumDataset(BaseDataset):
         super().__init__(*args, data_prefix=data_prefix or dict(video=''), **kwargs)
 
     def load_data_list(self) -> list[dict]:
-        text = Path(self.ann_file).read_text()
-        items = ([json.loads(line) for line in text.splitlines() if line.strip()]
-                 if str(self.ann_file).endswith('.jsonl') else json.loads(text))
-        if not isinstance(items, list):
-            raise ValueError(f'{self.ann_file}: expected a JSON list of samples')
-        data = []
-        for idx, item in enumerate(items):
-            segments = item.get('segments') or []
-            summaries = item.get('summaries') or []
-            if summaries and len(summaries) != len(segments):
-                raise ValueError(f'{self.ann_file} sample {idx}: {len(summaries)} summaries but '
-                                 f'{len(segments)} segments')
-            data.append(dict(idx=item.get('idx', idx), task=item.get('task', 'tvg'),
-                             video_path=str(Path(self.data_prefix['video']) / item['video']),
-                             query=item['q'], duration=item.get('duration'),
-                             segments=segments, summaries=summaries,
-                             vid_times=item.get('vid_times') or []))
-        return data
+        items = read_samples(self.ann_file)
+        return [self._parse(item, idx) for idx, item in enumerate(items)]
+
+    def _parse(self, item: dict, idx: int) -> dict:
+        where = f'{self.ann_file} sample {idx}'
+        if not isinstance(item, dict):
+            raise ValueError(f'{where}: expected an object, got {type(item).__name__}')
+        missing = [key for key in ('video', 'q') if key not in item]
+        if missing:
+            raise KeyError(f'{where}: missing {", ".join(map(repr, missing))} '
+                           f'(has {sorted(item)})')
+        segments = item.get('segments') or []
+        summaries = item.get('summaries') or []
+        if summaries and len(summaries) != len(segments):
+            raise ValueError(f'{where}: {len(summaries)} summaries but {len(segments)} segments')
+        return dict(idx=item.get('idx', idx), task=item.get('task', 'tvg'),
+                    video_path=str(Path(self.data_prefix['video']) / item['video']),
+                    query=item['q'], duration=item.get('duration'), segments=segments,
+                    summaries=summaries, vid_times=item.get('vid_times') or [])
+
+
+def read_samples(path: str | Path) -> list:
+    """A JSON list, or JSON lines for ``.jsonl``; errors name the file (and line)."""
+    text = Path(path).read_text()
+    if str(path).endswith('.jsonl'):
+        items = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    items.append(json.loads(line))
+                except json.JSONDecodeError as err:
+                    raise ValueError(f'{path}: line {number} is not valid JSON ({err})') from err
+    else:
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f'{path}: not valid JSON ({err})') from err
+    if not isinstance(items, list):
+        raise ValueError(f'{path}: expected a JSON list of samples, got {type(items).__name__}')
+    if not items:
+        raise ValueError(f'{path}: no samples')
+    return items

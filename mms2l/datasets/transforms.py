@@ -1,15 +1,18 @@
 """Pipeline steps for ETSum-style samples: load frames, resize/crop, build the token sequence."""
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..registry import TRANSFORMS
-from ..tokenization import FRAME_TOKEN, LOC_TOKEN, build_prompt, load_tokenizer, token_ids
+from ..tokenization import (FRAME_TOKEN, LOC_TOKEN, VID_TOKEN, build_prompt, load_tokenizer,
+                            token_ids)
 
 
 def sample_times(duration: float, fps: float, max_frames: int) -> np.ndarray:
@@ -21,10 +24,24 @@ def sample_times(duration: float, fps: float, max_frames: int) -> np.ndarray:
     return (np.arange(count) + 0.5) * duration / count
 
 
+def open_video(path: str | Path):
+    """The PyAV container of ``path``; a missing or undecodable file is named."""
+    import av
+    if not Path(path).is_file():
+        raise FileNotFoundError(f'{path}: no such video file')
+    try:
+        container = av.open(str(path))
+    except av.error.FFmpegError as err:
+        raise ValueError(f'{path}: cannot open as a video ({err})') from err
+    if not container.streams.video:
+        container.close()
+        raise ValueError(f'{path}: no video stream')
+    return container
+
+
 def video_duration(path: str | Path) -> float:
     """Duration in seconds from the container metadata (PyAV)."""
-    import av
-    with av.open(str(path)) as container:
+    with open_video(path) as container:
         stream = container.streams.video[0]
         if stream.duration is not None and stream.time_base is not None:
             return float(stream.duration * stream.time_base)
@@ -38,22 +55,40 @@ def decode_video(path: str | Path, times: np.ndarray) -> np.ndarray:
     (sorted seconds) -> frames (T, H, W, 3) uint8. Only the kept frames are stored."""
     import av
     kept: list[np.ndarray] = []
-    with av.open(str(path)) as container:
+    with open_video(path) as container:
         stream = container.streams.video[0]
         start = None
         previous = None
-        for frame in container.decode(stream):
-            t = float(frame.time or 0.0)
-            start = t if start is None else start
-            while len(kept) < len(times) and t - start > times[len(kept)] and previous is not None:
-                kept.append(previous)
-            if len(kept) == len(times):
-                break
-            previous = frame.to_ndarray(format='rgb24')
+        try:
+            for frame in container.decode(stream):
+                t = float(frame.time or 0.0)
+                start = t if start is None else start
+                while (len(kept) < len(times) and t - start > times[len(kept)]
+                       and previous is not None):
+                    kept.append(previous)
+                if len(kept) == len(times):
+                    break
+                previous = frame.to_ndarray(format='rgb24')
+        except av.error.FFmpegError as err:
+            raise ValueError(f'{path}: decoding failed after {len(kept)} kept frames '
+                             f'({err})') from err
         if previous is None:
             raise ValueError(f'{path}: the video has zero decodable frames')
         kept.extend([previous] * (len(times) - len(kept)))
     return np.stack(kept)
+
+
+def sample_name(results: dict) -> str:
+    """How errors name a sample: its index and video."""
+    return f"sample {results.get('idx')} ({results.get('video_path')})"
+
+
+def check_frames(frames: np.ndarray, where: str) -> None:
+    """Frames must be (T, H, W, 3) uint8 RGB: a missing or other channel axis is refused."""
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f'{where}: frames must be (T, H, W, 3) RGB, got shape '
+                         f'{tuple(frames.shape)}' + (' (no channel axis?)' if frames.ndim == 3
+                                                     else ''))
 
 
 @TRANSFORMS.register_module()
@@ -61,7 +96,8 @@ class LoadVideoFrames:
     """Load ``results['video_path']`` sampled at ``fps`` (at most ``max_frames``).
 
     Videos are decoded with PyAV; ``.npy`` files hold frames (T, H, W, 3) uint8 or
-    features (T, K, C) already at ``results['fps']`` (default ``fps``). Adds
+    float features (T, K, C) already at ``results['fps']`` (default ``fps``); uint8
+    arrays of another shape (e.g. grey frames without a channel axis) are refused. Adds
     ``frames`` and ``sec_per_frame`` (seconds covered by one sampled frame).
     """
 
@@ -74,6 +110,8 @@ class LoadVideoFrames:
             frames = np.load(path)
             if len(frames) == 0:
                 raise ValueError(f'{path}: zero frames')
+            if frames.dtype == np.uint8:  # frames, not features
+                check_frames(frames, str(path))
             duration = results.get('duration') or len(frames) / results.get('fps', self.fps)
             times = sample_times(duration, self.fps, self.max_frames)
             index = np.minimum((times / duration * len(frames)).astype(int), len(frames) - 1)
@@ -95,6 +133,7 @@ class ResizeCenterCrop:
         self.size = size
 
     def __call__(self, results: dict) -> dict:
+        check_frames(np.asarray(results['frames']), sample_name(results))
         frames = torch.as_tensor(np.ascontiguousarray(results['frames'])).permute(0, 3, 1, 2)
         h, w = frames.shape[-2:]
         scale = self.size / min(h, w)
@@ -122,6 +161,49 @@ def seconds_to_frames(segments: np.ndarray, sec_per_frame: float, num_frames: in
     return np.clip(np.stack([start, end], 1), 0, num_frames - 1).astype(np.int64)
 
 
+def check_spans(segments: np.ndarray, duration: float, where: str,
+                clip: bool = False) -> np.ndarray:
+    """Ground-truth spans (M, 2) seconds must be finite, ordered and inside [0, duration].
+
+    A span outside the video is an error naming ``where``; with ``clip`` it is
+    clipped to the video with a warning instead (a span wholly outside stays an
+    error). Never moved silently onto the edge frames.
+    """
+    segments = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
+    if not np.isfinite(segments).all() or (segments[:, 1] < segments[:, 0]).any():
+        raise ValueError(f'{where}: spans must be finite with start <= end, '
+                         f'got {segments.tolist()}')
+    tol = 1e-6 * max(1.0, duration)
+    outside = (segments[:, 0] < -tol) | (segments[:, 1] > duration + tol)
+    if not outside.any():
+        return segments
+    message = (f'{where}: spans {segments[outside].tolist()} lie outside the video '
+               f'[0, {duration:g}] s')
+    beyond = (segments[:, 1] <= 0) | (segments[:, 0] >= duration)
+    if not clip or beyond.any():
+        raise ValueError(message + ('' if clip else '; pass clip_spans=True to clip them'))
+    warnings.warn(message + '; clipped to the video (clip_spans=True)')
+    return np.clip(segments, 0.0, duration)
+
+
+def vid_frame_indices(vid_times: Sequence[float], query: str, sec_per_frame: float,
+                      num_frames: int, where: str) -> np.ndarray:
+    """Times (n,) of the query's ``<vid>`` references -> frame indices (n,).
+
+    The query needs exactly one time per ``<vid>``, each inside the video.
+    """
+    times = np.asarray(vid_times, dtype=np.float64).reshape(-1)
+    count = query.count(VID_TOKEN)
+    if count != len(times):
+        raise ValueError(f'{where}: the query has {count} {VID_TOKEN} but {len(times)} '
+                         f'vid_times are given (query {query!r})')
+    duration = sec_per_frame * num_frames
+    if not np.isfinite(times).all() or (times < 0).any() or (times > duration * (1 + 1e-6)).any():
+        raise ValueError(f'{where}: vid_times {times.tolist()} lie outside the video '
+                         f'[0, {duration:g}] s')
+    return np.minimum(times // sec_per_frame, num_frames - 1).astype(np.int64)
+
+
 @TRANSFORMS.register_module()
 class FormatS2LInputs:
     """Build the token sequence and the packed sample.
@@ -136,12 +218,15 @@ class FormatS2LInputs:
         with_answer: append the answer (training); off for generation.
         qformer_tokenizer: optional kwargs for the Q-Former's own tokenizer
             (``AutoTokenizer.from_pretrained(path)``); the query conditions the Q-Former.
+        clip_spans: clip ground-truth spans that stick out of the video, with a
+            warning, instead of refusing the sample (see :func:`check_spans`).
     """
 
     def __init__(self, tokenizer: dict, with_answer: bool = True,
-                 qformer_tokenizer: dict | None = None) -> None:
+                 qformer_tokenizer: dict | None = None, clip_spans: bool = False) -> None:
         self.tokenizer_cfg = (tokenizer['path'], tokenizer.get('gguf_file'))
         self.with_answer = with_answer
+        self.clip_spans = clip_spans
         self.qformer_path = qformer_tokenizer['path'] if qformer_tokenizer else None
 
     def __call__(self, results: dict) -> dict:
@@ -149,8 +234,9 @@ class FormatS2LInputs:
         ids = token_ids(tokenizer)
         frames = results['frames']
         num_frames = len(frames)
+        where = sample_name(results)
         if num_frames == 0:
-            raise ValueError(f"sample {results.get('idx')}: zero frames")
+            raise ValueError(f'{where}: zero frames')
         prompt = build_prompt(tokenizer, f"{FRAME_TOKEN}\n{results['query']}")
         prompt_ids = tokenizer(prompt, add_special_tokens=False)['input_ids']
         if prompt_ids.count(ids.frame) != 1:
@@ -166,11 +252,12 @@ class FormatS2LInputs:
         labels = input_ids.clone()
         labels[:len(prompt_ids)] = -100
         spf = results['sec_per_frame']
-        segments = np.asarray(results.get('segments') or np.zeros((0, 2)), dtype=np.float64)
+        segments = check_spans(results.get('segments') or np.zeros((0, 2)), results['duration'],
+                               where, self.clip_spans)
+        vid_frames = vid_frame_indices(results.get('vid_times') or [], results['query'], spf,
+                                       num_frames, where)
         inputs = dict(frames=torch.as_tensor(frames), input_ids=input_ids, labels=labels,
-                      vid_frames=torch.as_tensor(
-                          np.minimum(np.asarray(results.get('vid_times') or [], dtype=np.float64)
-                                     // spf, num_frames - 1), dtype=torch.long))
+                      vid_frames=torch.as_tensor(vid_frames, dtype=torch.long))
         if self.qformer_path is not None:
             q_tok = _cached_qformer_tokenizer(self.qformer_path)
             inputs['qformer_ids'] = torch.tensor(q_tok(results['query'])['input_ids'])
