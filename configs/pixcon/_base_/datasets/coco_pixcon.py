@@ -1,5 +1,12 @@
-# COCO train2017 (images only) -> overlap-aware two-crop, paired flip and the
-# asymmetric BYOL photometric augmentations (thesis sec. 2.5.1).
+# COCO train2017 (images only) -> PixCon's augmentation. From the thesis (sec. 2.5.1):
+# "in accordance to [8]" (BYOL): two random resized crops resized to 224 x 224, flip,
+# colour distortion, Gaussian blur and solarisation with BYOL's asymmetric probabilities
+# (blur 1.0 / 0.1, solarise 0.0 / 0.2; jitter 0.4/0.4/0.2/0.1 p 0.8; grey p 0.2; crop
+# area 0.08-1); "crops without overlapping are skipped"; 4 GPUs x 128 = 512 images/step.
+# Where the thesis is silent: how non-overlapping crops are skipped. Here the second crop
+# is redrawn up to 10 times until it shares >= 1 % of its area with the first, else the
+# first crop is reused (OverlapTwoCrop's documented fallback); bilinear resizing (BYOL's
+# reference implementation uses bicubic); 8 loader workers per GPU.
 dataset_type = 'UnlabeledCOCO'
 data_root = 'data/coco/'
 crop_size = 224
@@ -20,7 +27,8 @@ view_pipeline2 = [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.1),
     dict(type='Solarize', thr=128, prob=0.2),
 ]
-train_pipeline = [
+# named so that configs whose base replaced train_pipeline can still reach it
+pixcon_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='OverlapTwoCrop', size=crop_size, scale=(0.08, 1.0), min_overlap=0.01,
          max_tries=10),
@@ -28,6 +36,7 @@ train_pipeline = [
     dict(type='PerViewPipeline', pipelines=[view_pipeline1, view_pipeline2]),
     dict(type='PackInputs', algorithm_keys=['pixcon_boxes', 'pixcon_flips']),
 ]
+train_pipeline = pixcon_pipeline
 train_dataloader = dict(
     batch_size=128,
     num_workers=8,

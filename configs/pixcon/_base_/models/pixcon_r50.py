@@ -1,6 +1,16 @@
-# PixCon-SR on ResNet-50 (thesis sec. 2.4-2.5): global + dense heads
-# (2048-2048-128, BN, ReLU), predictors (128-2048-128), two queues of 65,536,
-# tau 0.2, lambda 0.5, EMA 0.99 -> 1 (cosine), SyncBN everywhere.
+# PixCon-SR on ResNet-50. From the thesis (sec. 2.4-2.5.1): ResNet-50 C5 features; global
+# head (fc-BN-ReLU-fc) and dense head (1x1 conv-BN-ReLU-1x1 conv), 2048 hidden / 128 out;
+# predictors of the same shape on 128-d inputs; two queues of 65,536; tau 0.2; target EMA
+# 0.99 -> 1 (the cosine "momentum ascending" of BYOL); SyncBN for every BN layer;
+# similarity matching + semantic reweighting with alpha 2; symmetrised loss.
+# Where the thesis is silent or differs:
+#   - loss weighting: eq. 2.2 is the plain sum L_img + L_pix; this uses DenseCL's and the
+#     official release's (1 - lambda) L_img + lambda L_pix with lambda = 0.5, i.e. half of
+#     eq. 2.2. SGD on the plain sum with lr 0.4 / wd 1e-4 equals this config with
+#     lr 0.8 / wd 5e-5, so the thesis' literal eq. 2.2 is one --cfg-options away.
+#   - which keys enter the queues (the second view's, once per step), the in-box rule (a
+#     cell whose centre lies in the box) and the degenerate-weight handling are this
+#     repository's choices, documented in docs/pixcon.md.
 norm_cfg = dict(type='SyncBN')
 head = dict(hid_channels=2048, out_channels=128, norm_cfg=norm_cfg)
 predictor = dict(type='NonLinearNeck', in_channels=128, with_avg_pool=False,

@@ -1,6 +1,13 @@
-# Thesis sec. 2.5.1: SGD lr 0.4 (512 images/step), momentum 0.9, wd 1e-4, cosine
-# decay after a linear warm-up (5 epochs: the thesis says only "warm-up"),
-# mixed precision, 800 epochs.
+# PixCon's optimiser and schedule.
+# From the thesis (sec. 2.5.1): SGD, initial lr 0.4 for 4 GPUs x 128 = 512 images/step,
+# momentum 0.9, weight decay 1e-4, cosine decay, 800 epochs on COCO.
+# Where the thesis is silent:
+#   - warm-up: not mentioned in the thesis. The project spec's summary of the official
+#     release (an mmselfsup 0.x fork) says "a few warm-up epochs"; the number 5 (linear,
+#     from lr x 1e-4) is this repository's choice, as in mmpretrain's BYOL/SimSiam recipes.
+#   - mixed precision: not mentioned in the thesis; the official release trains with it
+#     (same source), hence AmpOptimWrapper with a dynamic loss scale.
+#   - the cosine decays to 0 at epoch 800 (mmengine's default eta_min).
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
