@@ -3,14 +3,13 @@ the subset, and clear errors on unusable input."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
+import runpy
 import sys
 
 import pytest
 
 from mms2l.cli import main
-from tests.conftest import REPO_ROOT
+from mms2l.evaluation import ETBenchReport
 
 
 def write(path, samples) -> str:
@@ -55,14 +54,42 @@ def test_subset(tmp_path, capsys):
     assert 'subset with 2 samples' in capsys.readouterr().out
 
 
-def test_python_m_mms2l_evaluate(tmp_path):
-    pred = tmp_path / 'pred.jsonl'
-    pred.write_text('\n'.join(json.dumps(s) for s in answered()))
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    run = subprocess.run([sys.executable, '-m', 'mms2l', 'evaluate', str(pred)], cwd=tmp_path,
-                         capture_output=True, text=True, env=env)
-    assert run.returncode == 0, run.stderr
-    assert '5 samples loaded' in run.stdout and 'qvhighlights' in run.stdout
+def test_python_m_mms2l_evaluate_reads_jsonl_shards(tmp_path, monkeypatch, capsys):
+    """``python -m mms2l evaluate FOLDER`` (run in-process: the package import is slow)."""
+    samples = answered()
+    for shard in (0, 1):
+        (tmp_path / f'etbench_{shard}.jsonl').write_text(
+            '\n'.join(json.dumps(s) for s in samples[shard::2]))
+    (tmp_path / 'metrics.json').write_text('{}')  # an earlier result is not read as samples
+    monkeypatch.setattr(sys, 'argv', ['mms2l', 'evaluate', str(tmp_path)])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_module('mms2l', run_name='__main__')
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert '5 samples loaded' in out and 'charades_sta' in out
+
+
+def test_report_layout_of_all_twelve_tasks():
+    """Per-task row in table 4.1's order and per-group means, from per-source scores."""
+    scores = dict(rar=[dict(Acc=0.4)], eca=[dict(Acc=0.5)], rvq=[dict(Acc=0.3), dict(Acc=0.4)],
+                  tvg=[dict(F1=0.6)], epm=[dict(F1=0.1)], tal=[dict(F1=0.2)], evs=[dict(F1=0.3)],
+                  vhd=[dict(F1=0.65)], dvc=[dict(F1=0.4, Sim=0.16)], slc=[dict(F1=0.2, Sim=0.14)],
+                  tem=[dict(Rec=0.22)], gvq=[dict(Rec=0.08, Acc=0.3)])
+    per_source = {task: {f'source{i}': dict(Total=1, Failed=0, **d) for i, d in enumerate(ds)}
+                  for task, ds in reversed(scores.items())}
+    report = ETBenchReport(per_source)
+    assert report.results()['RVQ'] == {'Acc': 35.0}
+    assert report.results()['GVQ'] == {'Rec': 8.0, 'Acc': 30.0}
+    assert report.results()['DVC'] == {'F1': 40.0, 'Sim': 16.0}
+    assert report.groups() == pytest.approx({
+        'Acc (ref)': (0.4 + 0.5 + 0.35) / 3, 'F1 (gnd)': (0.6 + 0.1 + 0.2 + 0.3 + 0.65) / 5,
+        'F1 (cap)': 0.3, 'Sim (cap)': 0.15, 'Rec (com)': 0.15})
+    text = report.format()
+    row = text[text.index('Per task'):].splitlines()
+    assert row[2].split()[::2] == ['RAR', 'ECA', 'RVQ', 'TVG', 'EPM', 'TAL', 'EVS', 'VHD',
+                                   'DVC', 'DVC', 'SLC', 'SLC', 'TEM', 'GVQ']
+    assert row[4].split() == ['40.0', '50.0', '35.0', '60.0', '10.0', '20.0', '30.0', '65.0',
+                              '40.0', '16.0', '20.0', '14.0', '22.0', '8.0']
 
 
 @pytest.mark.parametrize('content,message', [
