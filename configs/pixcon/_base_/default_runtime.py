@@ -1,7 +1,7 @@
 # Runtime shared by every PixCon config: mmpretrain scope + the mmpixcon plugin.
-# Not from the thesis (it is silent on them): logging every 50 iterations, a checkpoint
-# every 10 epochs (3 kept), seed 0 with per-rank seeds - mmpretrain's defaults for its
-# self-supervised recipes.
+# Not from the thesis (it is silent on them): a checkpoint every 10 epochs, 3 kept (as
+# mmpretrain's DenseCL/MoCo-v2 configs); logging every 50 iterations and seed 0 with
+# per-rank seeds are this repository's choices.
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mmpixcon'], allow_failed_imports=False)
 
