@@ -14,7 +14,7 @@ from typing import Sequence
 __all__ = ['SUBCOMMANDS', 'build_parser', 'main']
 
 #: modules (relative to ``mms2l``) that each provide ``add_parser(subparsers)``.
-SUBCOMMANDS: tuple[str, ...] = ('.etbench_evaluate',)
+SUBCOMMANDS: tuple[str, ...] = ('.etbench_infer', '.ask', '.etbench_evaluate')
 
 
 def build_parser() -> argparse.ArgumentParser:

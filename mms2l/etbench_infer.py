@@ -1,0 +1,246 @@
+"""``mms2l infer``: run a trained S2L model over ETBench and write the official prediction file.
+
+    mms2l infer --config CFG --checkpoint DIR --annotations etbench_vid_v1.0.json \\
+        --video-root ETBench/videos --out PRED.json
+    torchrun --nproc_per_node 4 -m mms2l infer ...        # sharded over processes / GPUs
+
+Resumable: every finished sample is appended (one JSON line, flushed and fsynced) to
+``PRED.json.parts/rank{RANK}.jsonl`` before the next starts; a restarted run reads every
+rank's file and skips what is there, so a killed run loses at most the sample in flight
+and redoes none. Rank ``r`` of ``W`` takes the samples at positions ``p % W == r``. When
+all are done rank 0 merges the parts into ``PRED.json``: the annotation list, unchanged,
+with each sample's answer added as ``a`` (the parts stay, holding the S2L details:
+generated text, segments and scores per ``<loc>``).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .etbench import (MCQ_PREFIX, MCQ_TASKS, ETBenchError, answer_text, clean_text,
+                      load_annotations, sample_name, vid_times)
+from .inference import (DECODERS, build_pipeline, prepare, run, special_tokens,
+                        with_answer_prefix)
+
+# ------------------------------------------------------------------ the parts
+def parts_dir(out: Path) -> Path:
+    """Where the per-rank result files of ``out`` live."""
+    return out.with_name(out.name + '.parts')
+
+
+def read_records(path: Path) -> list[dict]:
+    """The records of one part file. A last line cut short by a kill is ignored; any
+    other unreadable line is an error naming the file and line."""
+    lines = path.read_bytes().split(b'\n')
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            if number == len(lines):  # no newline after it: the write was interrupted
+                continue
+            raise ETBenchError(f'{path}:{number}: unreadable result line ({err})') from err
+    return records
+
+
+def finished(parts: Path, samples: list[dict]) -> dict[int, dict]:
+    """Position -> last successful record over every part file, checked against ``samples``."""
+    done: dict[int, dict] = {}
+    for path in sorted(parts.glob('rank*.jsonl')):
+        for record in read_records(path):
+            pos = record['pos']
+            if not 0 <= pos < len(samples) or record['idx'] != samples[pos]['idx'] \
+                    or record['video'] != samples[pos]['video']:
+                raise ETBenchError(
+                    f'{path}: a result for position {pos} (idx {record["idx"]}) does not match '
+                    'the annotation file; these parts belong to another run, remove '
+                    f'{parts} or choose another --out')
+            if 'error' not in record:
+                done[pos] = record
+    return done
+
+
+class PartWriter:
+    """Append-only JSON-lines file of one rank; every record is fsynced before returning."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():  # drop a last line cut short by a kill before appending after it
+            data = path.read_bytes()
+            if data and not data.endswith(b'\n'):
+                with open(path, 'r+b') as f:
+                    f.truncate(data.rfind(b'\n') + 1)
+        self.file = open(path, 'a', encoding='utf-8')
+
+    def append(self, record: dict) -> None:
+        self.file.write(json.dumps(record) + '\n')
+        self.file.flush()
+        os.fsync(self.file.fileno())
+
+    def close(self) -> None:
+        self.file.close()
+
+
+# ------------------------------------------------------------------ one sample
+def _plain(result: dict) -> dict:
+    """The JSON-friendly part of a model result."""
+    return dict(text=result['text'], forced_loc=bool(result['forced_loc']),
+                sec_per_frame=float(result['sec_per_frame']),
+                locs=[dict(segments=np.asarray(loc['segments']).round(3).tolist(),
+                           scores=np.asarray(loc['scores']).round(4).tolist())
+                      for loc in result['locs']])
+
+
+def infer_sample(model, pipeline, sample: dict, video_root: Path,
+                 decoder: dict | None = None) -> dict:
+    """Answer one ETBench sample -> record ``{a, text, letter_text, locs, ...}``."""
+    video = video_root / sample['video']
+    if not video.is_file():
+        raise FileNotFoundError(f'{sample_name(sample)}: video not found: {video}')
+    packed = prepare(pipeline, video, sample['q'], duration=float(sample['duration']),
+                     vid_times=vid_times(sample), idx=sample['idx'], task=sample['task'])
+    specials = special_tokens(model.tokenizer)
+    result = run(model, packed, decoder) if sample['task'] not in ('rar', 'rvq') else None
+    letter_text = None
+    if sample['task'] in MCQ_TASKS:
+        prefix = model.tokenizer(MCQ_PREFIX, add_special_tokens=False)['input_ids']
+        letter_result = run(model, with_answer_prefix(packed, prefix), decoder)
+        letter_text = clean_text(letter_result['text'], specials)
+        result = result or letter_result
+    answer = answer_text(sample, result, letter_text, specials)
+    return dict(a=answer, letter_text=letter_text, **_plain(result))
+
+
+# ------------------------------------------------------------------ the run
+def dist_env() -> tuple[int, int, int]:
+    """(rank, world size, local rank) from torchrun's environment (0, 1, 0 without it)."""
+    return (int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)),
+            int(os.environ.get('LOCAL_RANK', 0)))
+
+
+def run_shard(model, pipeline, samples: list[dict], video_root: Path, out: Path,
+              rank: int = 0, world_size: int = 1, decoder: dict | None = None,
+              on_error: str = 'raise', progress: bool = True) -> dict:
+    """Answer this rank's unfinished samples, appending each to its part file.
+    Returns counts ``{done_before, answered, failed}``."""
+    from tqdm import tqdm
+    parts = parts_dir(out)
+    done = finished(parts, samples) if parts.exists() else {}
+    todo = [p for p in range(rank, len(samples), world_size) if p not in done]
+    writer = PartWriter(parts / f'rank{rank}.jsonl')
+    counts = dict(done_before=len(range(rank, len(samples), world_size)) - len(todo),
+                  answered=0, failed=0)
+    try:
+        for pos in tqdm(todo, desc=f'ETBench rank {rank}', position=rank, disable=not progress,
+                        dynamic_ncols=True):
+            sample = samples[pos]
+            record = dict(pos=pos, idx=sample['idx'], task=sample['task'], video=sample['video'])
+            try:
+                record.update(infer_sample(model, pipeline, sample, video_root, decoder))
+                counts['answered'] += 1
+            except Exception as err:  # noqa: BLE001  recorded, counted and reported
+                if on_error == 'raise':
+                    raise
+                record.update(a='', error=f'{type(err).__name__}: {err}')
+                counts['failed'] += 1
+            writer.append(record)
+    finally:
+        writer.close()
+    return counts
+
+
+def merge(samples: list[dict], out: Path) -> dict:
+    """Write ``out``: ``samples`` with each answer in ``a`` (atomic replace). Samples whose
+    last attempt failed get ``a = ""`` (the official script counts them as failed parses).
+    Returns ``{samples, failed: [(idx, error), ...]}``."""
+    answers: dict[int, dict] = {}
+    for path in sorted(parts_dir(out).glob('rank*.jsonl')):
+        for record in read_records(path):
+            if 'error' not in record or record['pos'] not in answers:
+                answers[record['pos']] = record
+    missing = [samples[p]['idx'] for p in range(len(samples)) if p not in answers]
+    if missing:
+        raise ETBenchError(f'{len(missing)} samples have no result yet (idx {missing[:10]}); '
+                           'rerun the same command to finish them')
+    merged = []
+    for pos, sample in enumerate(samples):
+        merged.append(dict(copy.deepcopy(sample), a=answers[pos]['a']))
+    tmp = out.with_name(out.name + '.tmp')
+    tmp.write_text(json.dumps(merged, indent=1))
+    os.replace(tmp, out)
+    failed = [(answers[p]['idx'], answers[p]['error']) for p in sorted(answers)
+              if 'error' in answers[p]]
+    return dict(samples=len(merged), failed=failed)
+
+
+def check_videos(samples: Iterable[dict], video_root: Path) -> list[str]:
+    """Messages naming each sample whose video file does not exist."""
+    return [f'{sample_name(s)}: video not found: {video_root / s["video"]}'
+            for s in samples if not (video_root / s['video']).is_file()]
+
+
+# ------------------------------------------------------------------ command line
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        'infer', help='answer ETBench samples with a trained S2L model (resumable, sharded)',
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--config', required=True, help='config whose test pipeline preprocesses')
+    parser.add_argument('--checkpoint', required=True, help='directory written by save_pretrained')
+    parser.add_argument('--annotations', required=True, help='etbench_vid_v1.0.json')
+    parser.add_argument('--video-root', required=True, help='folder the samples\' "video" is in')
+    parser.add_argument('--out', required=True, help='prediction file to write (PRED.json)')
+    parser.add_argument('--decoder', choices=sorted(DECODERS), default=None,
+                        help="timestamp decoder (default: the model's)")
+    parser.add_argument('--device', default=None, help='default: cuda:LOCAL_RANK if available, else cpu')
+    parser.add_argument('--on-error', choices=('raise', 'record'), default='raise',
+                        help='raise: stop at a failing sample; record: write it with an empty '
+                             'answer (a counted failed parse), report it, retry it on rerun')
+    parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    parser.set_defaults(func=main)
+
+
+def _test_pipeline(cfg) -> list[dict]:
+    if cfg.get('test_pipeline') is not None:
+        return cfg.test_pipeline
+    return cfg.test_dataloader.dataset.pipeline
+
+
+def main(args: argparse.Namespace) -> int:
+    import torch
+    from mmengine.config import Config
+    from .models import S2LModel
+    samples = load_annotations(args.annotations)
+    video_root, out = Path(args.video_root), Path(args.out)
+    rank, world_size, local_rank = dist_env()
+    missing = check_videos(samples[rank::world_size], video_root)
+    if missing and args.on_error == 'raise':
+        raise FileNotFoundError(f'{len(missing)} videos are missing, e.g. ' + '; '.join(missing[:3]))
+    if world_size > 1:
+        torch.distributed.init_process_group('gloo', timeout=timedelta(days=7))
+    device = args.device or (f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu')
+    model = S2LModel.from_pretrained(args.checkpoint).to(device).eval()
+    pipeline = build_pipeline(model, _test_pipeline(Config.fromfile(args.config)))
+    decoder = dict(type=DECODERS[args.decoder]) if args.decoder else None
+    counts = run_shard(model, pipeline, samples, video_root, out, rank, world_size, decoder,
+                       args.on_error, progress=not args.no_progress)
+    print(f'rank {rank}: {counts["answered"]} answered, {counts["failed"]} failed, '
+          f'{counts["done_before"]} already done', flush=True)
+    if world_size > 1:
+        torch.distributed.barrier()
+    if rank == 0:
+        summary = merge(samples, out)
+        print(f'wrote {summary["samples"]} samples to {out}')
+        for idx, error in summary['failed']:
+            print(f'failed: sample idx {idx}: {error}')
+    if world_size > 1:
+        torch.distributed.destroy_process_group()
+    return 0

@@ -1,0 +1,322 @@
+"""``mms2l infer``: ETBench answers in the official text format, resumable, sharded."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO_ROOT, free_port
+from tests.s2l.conftest import TINY_CONFIG, build_model
+
+SPAN = r'(\d+\.\d) - (\d+\.\d) seconds'
+
+
+@pytest.fixture(scope='session')
+def etbench_ann(tmp_path_factory) -> Path:
+    from mmcontrast.assets import MissingAssetError
+    from mms2l.testing import make_etbench_fixture
+    try:
+        return make_etbench_fixture(tmp_path_factory.mktemp('etbench'))
+    except MissingAssetError as err:
+        pytest.skip(str(err))
+
+
+@pytest.fixture(scope='session')
+def tiny_checkpoint(tiny_cfg, tmp_path_factory) -> Path:
+    import copy
+    model = build_model(copy.deepcopy(tiny_cfg.model.to_dict()))
+    return model.save_pretrained(tmp_path_factory.mktemp('s2l_ckpt') / 'saved')
+
+
+def infer_args(ann: Path, ckpt: Path, out: Path, *extra: str) -> list[str]:
+    return ['infer', '--config', str(TINY_CONFIG), '--checkpoint', str(ckpt),
+            '--annotations', str(ann), '--video-root', str(ann.parent / 'videos'),
+            '--out', str(out), '--no-progress', *extra]
+
+
+def run_cli(*argv: str) -> int:
+    from mms2l.cli import main
+    return main(list(argv))
+
+
+@pytest.fixture(scope='session')
+def full_run(etbench_ann, tiny_checkpoint, tmp_path_factory) -> Path:
+    """One uninterrupted run over the fixture (the reference for the resumed runs)."""
+    out = tmp_path_factory.mktemp('full') / 'pred.json'
+    assert run_cli(*infer_args(etbench_ann, tiny_checkpoint, out)) == 0
+    return out
+
+
+def subset(ann: Path, positions: list[int], name: str) -> Path:
+    """An annotation file beside ``ann`` (same videos) with only the samples at ``positions``."""
+    samples = json.loads(ann.read_text())
+    path = ann.parent / f'{name}.json'
+    path.write_text(json.dumps([samples[p] for p in positions]))
+    return path
+
+
+def answers(pred: Path) -> dict[int, str]:
+    return {s['idx']: s['a'] for s in json.loads(pred.read_text())}
+
+
+def part_records(out: Path) -> list[dict]:
+    from mms2l.etbench_infer import parts_dir, read_records
+    return [r for p in sorted(parts_dir(out).glob('rank*.jsonl')) for r in read_records(p)]
+
+
+# ------------------------------------------------------------------ the fixture
+def test_fixture_has_the_etbench_schema(etbench_ann):
+    from mms2l.etbench import TASKS, load_annotations
+    samples = load_annotations(etbench_ann)
+    assert sorted(s['task'] for s in samples) == sorted(TASKS)
+    assert [s['idx'] for s in samples] == list(range(len(samples)))
+    for s in samples:
+        assert {'version', 'idx', 'task', 'source', 'video', 'duration', 'q'} <= set(s)
+        assert (etbench_ann.parent / 'videos' / s['video']).is_file()
+        assert s['q'].count('<vid>') == len(s.get('src', []))
+        tgt = s.get('tgt', [[0, 1]])
+        if s['task'] == 'vhd':  # one list of windows per annotator
+            assert len(tgt) == 2
+            tgt = [w for annotator in tgt for w in annotator]
+        spans = np.asarray(tgt, dtype=float).reshape(-1, 2)
+        assert (spans >= 0).all() and (spans <= s['duration']).all() and \
+            (spans[:, 0] < spans[:, 1]).all()
+        if s['task'] in ('rar', 'eca', 'rvq', 'gvq'):
+            assert len(s['o']) == 4 and 0 <= s['p'] < 4
+        if s['task'] in ('dvc', 'slc'):
+            assert len(s['g']) == len(s['tgt'])
+
+
+# ------------------------------------------------------------------ answers
+def test_infer_writes_every_sample_in_the_official_format(full_run, etbench_ann):
+    samples = json.loads(etbench_ann.read_text())
+    preds = json.loads(full_run.read_text())
+    assert len(preds) == len(samples)
+    for sample, pred in zip(samples, preds):
+        assert {k: v for k, v in pred.items() if k != 'a'} == sample  # nothing else changed
+        assert isinstance(pred['a'], str)
+    records = {r['pos']: r for r in part_records(full_run)}
+    assert sorted(records) == list(range(len(samples))) and not any('error' in r for r in records.values())
+    for pos, pred in enumerate(preds):
+        task, answer, record, duration = pred['task'], pred['a'], records[pos], pred['duration']
+        segs = [np.asarray(loc['segments']).reshape(-1, 2) for loc in record['locs']]
+        if task in ('tvg', 'epm', 'tem'):  # the first <loc>'s best segment, one decimal
+            assert re.fullmatch(SPAN + r'\.', answer), answer
+            assert answer == f'{segs[0][0][0]:.1f} - {segs[0][0][1]:.1f} seconds.'
+        elif task in ('tal', 'evs'):
+            found = [(float(s), float(e)) for s, e in re.findall(SPAN, answer)]
+            assert found == sorted({(round(s, 1), round(e, 1)) for seg in segs for s, e in seg})
+        elif task == 'vhd':
+            t = float(answer)
+            s, e = segs[0][0]
+            assert s <= t <= e <= duration + 1e-6
+        elif task in ('dvc', 'slc'):
+            lines = answer.split('\n')
+            assert len(lines) == sum(len(seg) for seg in segs)
+            assert all(re.fullmatch(SPAN + r', .{3,}', line) for line in lines), lines
+        elif task == 'eca':  # the option overlapping the localised segment most
+            s, e = segs[0][0]
+            opts = np.asarray(pred['o'], dtype=float)
+            inter = np.clip(np.minimum(e, opts[:, 1]) - np.maximum(s, opts[:, 0]), 0, None)
+            iou = inter / ((e - s) + (opts[:, 1] - opts[:, 0]) - inter)
+            assert answer == f'({"ABCD"[int(np.argmax(iou))]})'
+        elif task in ('rar', 'rvq'):  # a letter if one was generated, else the generated text
+            assert re.fullmatch(r'\([A-D]\)', answer) or answer == record['letter_text']
+        elif task == 'gvq':
+            assert answer.endswith(f'{segs[0][0][0]:.1f} - {segs[0][0][1]:.1f} seconds.')
+
+
+def test_infer_then_evaluate_reads_back_every_answer(full_run, tmp_path):
+    """`mms2l evaluate` scores all 12 tasks of the written file; the official answer
+    readers recover exactly the segments, captions and letters S2L produced."""
+    from mms2l.etbench import TASKS
+    from mms2l.evaluation.etbench_parsing import (parse_dense_captions, parse_letter_answer,
+                                                  parse_spans)
+    res = tmp_path / 'result.json'
+    assert run_cli('evaluate', str(full_run), '--out', str(res)) == 0
+    scores = json.loads(res.read_text())
+    assert set(scores) == {t.upper() for t in TASKS}
+    records = {r['pos']: r for r in part_records(full_run)}
+    for pos, pred in enumerate(json.loads(full_run.read_text())):
+        task, answer = pred['task'], pred['a']
+        segs = [[[round(v, 1) for v in seg] for seg in loc['segments']] for loc in records[pos]['locs']]
+        if task in ('tvg', 'epm', 'tem', 'gvq'):
+            assert parse_spans(answer)[0] == segs[0][0]
+        elif task in ('tal', 'evs'):
+            assert parse_spans(answer) == [list(s) for s in sorted({tuple(s) for loc in segs for s in loc})]
+        elif task in ('dvc', 'slc'):
+            spans, captions = parse_dense_captions(answer)
+            lines = answer.split('\n')
+            assert spans == [[float(v) for v in re.match(SPAN, line).groups()] for line in lines]
+            assert captions == [line.split('seconds, ', 1)[1].lower() for line in lines]
+        elif answer.startswith('('):  # rar, eca, rvq with a letter
+            assert parse_letter_answer(answer, lowercase=True).paren == answer[1].lower()
+        if task == 'tvg':  # one sample on one source: F1 = mean over thresholds of IoU >= t
+            (s, e), (gs, ge) = segs[0][0], pred['tgt']
+            iou = max(0, min(e, ge) - max(s, gs)) / (max(e, ge) - min(s, gs))
+            f1 = np.mean([iou >= t for t in (0.1, 0.3, 0.5, 0.7)]) * 100
+            assert scores['TVG']['F1'] == pytest.approx(f1, abs=0.05)
+
+
+def _result(curves, segments, text, spf=1.0):
+    """A model result as S2LModel.predict returns it (frames = segments / spf)."""
+    locs = []
+    for curve, segs in zip(curves, segments):
+        segs = np.asarray(segs, dtype=float).reshape(-1, 2)
+        locs.append(dict(curve=np.asarray(curve, dtype=float), segments=segs,
+                         frames=(segs / spf).astype(int), scores=np.ones(len(segs))))
+    return dict(text=text, forced_loc=False, locs=locs, sec_per_frame=spf)
+
+
+def test_answer_text_per_task_on_hand_made_results():
+    from mms2l.etbench import answer_text
+    one = _result([[0, 1, 3, 2, 0, 0]], [[[2, 6], [0, 1]]], 'a man runs <loc>', spf=2.0)
+    assert answer_text(dict(task='tvg'), one) == '2.0 - 6.0 seconds.'
+    # VHD: the best segment covers frames [1, 3) scoring [1, 3]; frame 2's centre is 5.0 s
+    assert answer_text(dict(task='vhd'), one) == '5.0'
+    assert answer_text(dict(task='tal'), one) == '0.0 - 1.0 seconds, 2.0 - 6.0 seconds.'
+    # ECA: IoU of [2, 6] with A [0, 1], B [1.5, 4], C [4, 12] is 0, 2/4.5, 2/10 -> B
+    eca = dict(task='eca', o=[[0, 1], [1.5, 4], [4, 12]])
+    assert answer_text(eca, one) == '(B)'
+    gvq = dict(task='gvq', o=['x', 'y', 'z', 'w'])
+    assert answer_text(gvq, one, 'C) a man runs') == '(C) 2.0 - 6.0 seconds.'
+    # DVC: each summary repeated once per window, windows in time order, ranges made safe
+    two = _result([[0, 1], [1, 0]], [[[5, 9], [0, 2]], [[3, 4]]],
+                  'adds 2-3 eggs <loc> stirs <loc>')
+    assert answer_text(dict(task='dvc'), two) == ('0.0 - 2.0 seconds, adds 2 to 3 eggs\n'
+                                                  '3.0 - 4.0 seconds, stirs\n'
+                                                  '5.0 - 9.0 seconds, adds 2 to 3 eggs')
+    empty = _result([[0, 1]], [[[0, 1]]], '<loc>')
+    assert answer_text(dict(task='slc'), empty) == '0.0 - 1.0 seconds, an event.'
+    none = _result([[0, 0]], [np.zeros((0, 2))], 'x <loc>')
+    assert answer_text(dict(task='tvg'), none) == '' and answer_text(dict(task='eca', o=[[0, 1]] * 2), none) == ''
+
+
+@pytest.mark.parametrize('text,letter', [('B', 'B'), ('B) a dog', 'B'), ('(b).', 'B'),
+                                         ('the answer is (C) maybe', 'C'), ('E', None),
+                                         ('Bob runs', None), ('', None)])
+def test_option_letter_formats(text, letter):
+    from mms2l.etbench import answer_text, option_letter
+    assert option_letter(text, 4) == letter
+    answer = answer_text(dict(task='rvq', o=list('abcd')), None, text)
+    assert answer == (f'({letter})' if letter else text)
+
+
+# ------------------------------------------------------------------ resume
+def test_kill_and_restart_neither_redoes_nor_loses_samples(full_run, etbench_ann, tiny_checkpoint,
+                                                          tmp_path):
+    """SIGKILL a run after 2 finished samples, rerun: every sample once, same answers."""
+    from mms2l.etbench_infer import parts_dir
+    ann = subset(etbench_ann, [3, 4, 5, 7, 8, 10], 'kill')  # TVG EPM TAL VHD DVC TEM
+    out = tmp_path / 'pred.json'
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    proc = subprocess.Popen([sys.executable, '-m', 'mms2l', *infer_args(ann, tiny_checkpoint, out)],
+                            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    part = parts_dir(out) / 'rank0.jsonl'
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if part.exists() and part.read_bytes().count(b'\n') >= 2:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = [r['pos'] for r in part_records(out)]
+    assert 2 <= len(before) < 6 and not out.exists()
+    assert run_cli(*infer_args(ann, tiny_checkpoint, out)) == 0
+    positions = [r['pos'] for r in part_records(out)]
+    assert sorted(positions) == list(range(6))  # each sample answered exactly once
+    assert positions[:len(before)] == before
+    reference = answers(full_run)
+    assert answers(out) == {idx: reference[idx] for idx in answers(out)}
+
+
+def test_a_line_cut_short_is_redone(full_run, etbench_ann, tiny_checkpoint, tmp_path):
+    from mms2l.etbench_infer import parts_dir
+    ann = subset(etbench_ann, [0, 1, 2, 3], 'cut')
+    out = tmp_path / 'pred.json'
+    part = parts_dir(out) / 'rank0.jsonl'
+    part.parent.mkdir()
+    lines = (parts_dir(full_run) / 'rank0.jsonl').read_text().splitlines(keepends=True)
+    part.write_text(''.join(lines[:2]) + lines[2][:25])  # killed while writing the 3rd
+    assert run_cli(*infer_args(ann, tiny_checkpoint, out)) == 0
+    assert sorted(r['pos'] for r in part_records(out)) == [0, 1, 2, 3]
+    reference = answers(full_run)
+    assert answers(out) == {idx: reference[idx] for idx in range(4)}
+
+
+def test_parts_of_another_annotation_file_are_refused(full_run, etbench_ann, tiny_checkpoint,
+                                                      tmp_path):
+    from mms2l.etbench import ETBenchError
+    samples = json.loads(etbench_ann.read_text())
+    other = etbench_ann.parent / 'reordered.json'
+    other.write_text(json.dumps(samples[::-1]))
+    with pytest.raises(ETBenchError, match='does not match the annotation file'):
+        run_cli(*infer_args(other, tiny_checkpoint, full_run))
+
+
+# ------------------------------------------------------------------ bad input
+def test_malformed_json_names_the_file(tmp_path, tiny_checkpoint):
+    from mms2l.etbench import ETBenchError
+    bad = tmp_path / 'bad.json'
+    bad.write_text('[{"idx": 0, "task": "tvg",')
+    with pytest.raises(ETBenchError, match=f'{bad}: not valid JSON'):
+        run_cli(*infer_args(bad, tiny_checkpoint, tmp_path / 'p.json'))
+
+
+def test_unknown_task_and_missing_keys_name_the_sample(etbench_ann, tmp_path):
+    from mms2l.etbench import ETBenchError, load_annotations
+    samples = json.loads(etbench_ann.read_text())
+    samples[3]['task'] = 'xyz'
+    (tmp_path / 'a.json').write_text(json.dumps(samples))
+    with pytest.raises(ETBenchError, match=r"sample idx 3 at position 3 .*unknown task 'xyz'"):
+        load_annotations(tmp_path / 'a.json')
+    samples[3]['task'] = 'tvg'
+    del samples[5]['duration']
+    (tmp_path / 'b.json').write_text(json.dumps(samples))
+    with pytest.raises(ETBenchError, match=r"sample idx 5 .*missing keys \['duration'\]"):
+        load_annotations(tmp_path / 'b.json')
+
+
+def test_missing_video_raises_or_is_a_counted_failure(etbench_ann, tiny_checkpoint, tmp_path,
+                                                      capsys):
+    samples = json.loads(etbench_ann.read_text())[3:5]
+    samples[1]['video'] = 'nowhere/gone.mp4'
+    ann = etbench_ann.parent / 'missing_video.json'
+    ann.write_text(json.dumps(samples))
+    out = tmp_path / 'pred.json'
+    with pytest.raises(FileNotFoundError, match=r'sample idx 4 .*video not found: .*gone\.mp4'):
+        run_cli(*infer_args(ann, tiny_checkpoint, out))
+    assert run_cli(*infer_args(ann, tiny_checkpoint, out, '--on-error', 'record')) == 0
+    preds = json.loads(out.read_text())
+    assert preds[1]['a'] == '' and preds[0]['a'] != '' and len(preds) == 2
+    assert 'failed: sample idx 4: FileNotFoundError' in capsys.readouterr().out
+    assert run_cli(*infer_args(ann, tiny_checkpoint, out, '--on-error', 'record')) == 0
+    tries = [r['pos'] for r in part_records(out)]
+    assert tries == [0, 1, 1]  # the failed sample is retried (and fails again), the other not
+    assert all('error' in r for r in part_records(out)[1:])
+
+
+# ------------------------------------------------------------------ sharding
+@pytest.mark.slow
+def test_two_process_torchrun_shards_and_merges(full_run, etbench_ann, tiny_checkpoint, tmp_path):
+    out = tmp_path / 'pred.json'
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+           '--master_port', str(free_port()), '-m', 'mms2l',
+           *infer_args(etbench_ann, tiny_checkpoint, out)]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    from mms2l.etbench_infer import parts_dir, read_records
+    for rank in (0, 1):
+        positions = [r['pos'] for r in read_records(parts_dir(out) / f'rank{rank}.jsonl')]
+        assert positions and all(p % 2 == rank for p in positions)
+    assert json.loads(out.read_text()) == json.loads(full_run.read_text())
