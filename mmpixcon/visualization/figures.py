@@ -65,15 +65,19 @@ def sr_weights_figure(examples: Sequence[Views], model: nn.Module, alpha: float 
 
 
 def mismatch_figure(example: Views, models: Sequence[Named], top: int = 5,
-                    panel: int = 256) -> PanelGrid:
+                    panel: int = 256) -> tuple[PanelGrid, dict[str, tuple[int, int]]]:
     """Fig. 2.6: per model (row), the query view with its ``top`` in-box cells of lowest
     match similarity and the key view with their matches, joined by lines; a match
     outside the key view's intersection box is drawn as a red cross, one inside as a
     green dot. The caption counts all in-box cells whose match leaves the box.
+
+    Returns:
+        The figure and, per model label, (in-box cells matched outside, in-box cells).
     """
     from matplotlib.patches import ConnectionPatch
 
     grid = PanelGrid(len(models), 2, panel)
+    counts = {}
     for row, (name, model) in enumerate(models):
         feats = backbone_features(model, example.views)  # (2, C, h, w)
         h, w = feats.shape[-2:]
@@ -81,8 +85,8 @@ def mismatch_figure(example: Views, models: Sequence[Named], top: int = 5,
         for col in (0, 1):
             grid.image(row, col, example.views[col])
             grid.box(row, col, example.boxes[col], 'red')
-        grid.label(row, 0, f'{name}: {int(found.outside.sum())}/{len(found.query)} '
-                   'in-box matches outside')
+        counts[name] = (int(found.outside.sum()), len(found.query))
+        grid.label(row, 0, f'{name}: {counts[name][0]}/{counts[name][1]} in-box matches outside')
         for q, k, sim, out in list(zip(*found))[:top]:
             (qx, qy), (kx, ky) = (_centre(int(i), h, w, panel) for i in (q, k))
             colour = 'red' if out else 'lime'
@@ -94,7 +98,7 @@ def mismatch_figure(example: Views, models: Sequence[Named], top: int = 5,
             grid.figure.add_artist(ConnectionPatch(
                 (qx, qy), (kx, ky), 'data', 'data', axesA=grid.axes[row][0],
                 axesB=grid.axes[row][1], color=colour, linewidth=grid.fontsize(1)))
-    return grid
+    return grid, counts
 
 
 def _centre(index: int, h: int, w: int, panel: int) -> tuple[float, float]:

@@ -1,6 +1,7 @@
 """Figure tools (thesis figs. 2.4-2.6): the maps against direct re-computations, and each
 tool writing a PNG of the expected size from tiny checkpoints on real photos."""
 import importlib.util
+import re
 
 import numpy as np
 import pytest
@@ -76,7 +77,7 @@ def test_vis_sr_weights_writes_two_rows_by_photos(tmp_path, tiny_checkpoints):
     assert _png(out).shape == (2 * 64, 3 * 64, 3)
 
 
-def test_vis_mismatch_writes_models_by_two(tmp_path, tiny_checkpoints):
+def test_vis_mismatch_writes_models_by_two(tmp_path, tiny_checkpoints, capsys):
     (a, b), backbone = tiny_checkpoints
     out = tmp_path / 'fig2_6.png'
     _tool('vis_mismatch')([str(scene_image_paths()[0]), '--model', 'epoch 1', str(TINY), str(a),
@@ -84,6 +85,10 @@ def test_vis_mismatch_writes_models_by_two(tmp_path, tiny_checkpoints):
                            '--model', 'converted', str(TINY), str(backbone),
                            '--size', '128', '--top', '3', '--panel', '80', '--out', str(out)])
     assert _png(out).shape == (3 * 80, 2 * 80, 3)
+    counts = re.findall(r'^(.+): (\d+) of (\d+) in-box query cells', capsys.readouterr().out, re.M)
+    assert [c[0] for c in counts] == ['epoch 1', 'epoch 2', 'converted']
+    assert all(0 <= int(out) <= int(total) and int(total) > 0 for _, out, total in counts)
+    assert counts[1][1:] == counts[2][1:]  # epoch 2 and its converted backbone agree
 
 
 def test_backbone_only_checkpoint_gives_the_same_features(tiny_checkpoints):

@@ -9,7 +9,8 @@ The same two views (OverlapTwoCrop, resized to --size as the thesis does with 10
 every checkpoint. Left: the query view with the --top in-box cells whose best match has
 the lowest backbone similarity ("qk sim." printed); right: the key view with the matched
 cells; red crosses are matches outside the key view's intersection box (red), and the
-caption counts all such in-box cells. The PNG is (models x --panel) x (2 x --panel).
+caption (and the printout) counts all such in-box cells. The PNG is
+(models x --panel) x (2 x --panel).
 """
 import argparse
 
@@ -30,8 +31,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     models = load_models(args.model, args.device)
     views = two_views(read_rgb(args.image), args.size, tuple(args.scale), args.seed)
-    out = mismatch_figure(views, models, args.top, args.panel).save(args.out)
-    print(f'wrote {out}')
+    grid, counts = mismatch_figure(views, models, args.top, args.panel)
+    for name, (outside, total) in counts.items():
+        print(f'{name}: {outside} of {total} in-box query cells match a key cell outside the box')
+    print(f'wrote {grid.save(args.out)}')
 
 
 if __name__ == '__main__':
