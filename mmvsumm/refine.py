@@ -124,15 +124,17 @@ def refined_importance(feats: np.ndarray, model: ContrastiveRefiner,
     if not terms or unknown:
         raise VSummInputError(f'terms must be a non-empty subset of {REFINED_TERMS}, '
                               f'got {terms}')
-    encoded = model.encode(torch.as_tensor(np.asarray(feats, dtype=np.float32))[None])
+    device = next(model.parameters()).device
+    encoded = model.encode(torch.as_tensor(np.asarray(feats, dtype=np.float32),
+                                           device=device)[None])
     z = torch.nn.functional.normalize(encoded, dim=-1)[0]
     values = []
     if 'align' in terms:
         neighbours = torch.from_numpy(nearest_neighbours(feats, ratio, include_self, rounding))
-        values.append(align_loss(z, neighbours).numpy() if neighbours.shape[1] else
-                      np.zeros(len(z)))
+        values.append(align_loss(z, neighbours.to(device)).cpu().numpy() if neighbours.shape[1]
+                      else np.zeros(len(z)))
     if 'uniform' in terms:
-        values.append(uniform_loss(z, include_self).numpy())
+        values.append(uniform_loss(z, include_self).cpu().numpy())
     if 'filter' in terms:
-        values.append(model.uniqueness(encoded)[0].numpy())
+        values.append(model.uniqueness(encoded)[0].cpu().numpy())
     return combine_scores(values, eps, sigma, transform, edge)
