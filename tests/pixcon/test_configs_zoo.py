@@ -203,3 +203,21 @@ def test_readme_numbers_are_the_thesis():
             assert numbers in rows, f'README row {cells[0].strip()!r}: {numbers} not in the thesis'
             checked += 1
     assert checked >= 35  # tables 2.1 (15 rows), 2.3 (7), 2.4 (7), 2.7 (8)
+
+
+def test_metafile_thesis_numbers_are_the_readmes():
+    """Every thesis number in a metafile appears in a README row that links the same
+    config (and the README rows are checked against the thesis above)."""
+    row_numbers = {}
+    for line in (CFG_DIR / 'README.md').read_text().splitlines():
+        for link in re.findall(r'\]\(\./([^)]+\.py)\)', line):
+            row_numbers.setdefault(link, set()).update(
+                float(n) for n in _numbers([c.strip() for c in line.split('|')]) if n != '-')
+    checked = 0
+    for _, model in _models():
+        link = str((REPO_ROOT / model['Config']).relative_to(CFG_DIR))
+        for result in model.get('Thesis Results', []):
+            for metric, value in result['Metrics'].items():
+                assert value in row_numbers.get(link, ()), f'{model["Name"]} {metric}={value}'
+                checked += 1
+    assert checked > 100
