@@ -1,4 +1,4 @@
-"""The thesis' figures 2.4-2.6 as functions that return a :class:`PanelGrid`."""
+"""The thesis' figures 2.4-2.6, each drawn on a :class:`PanelGrid`."""
 from __future__ import annotations
 
 from typing import Sequence
