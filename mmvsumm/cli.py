@@ -1,4 +1,4 @@
-"""Command line: ``mmvsumm summarize|evaluate|splits`` (also ``python -m mmvsumm``)."""
+"""Command line: ``mmvsumm summarize|extract|evaluate|splits`` (also ``python -m mmvsumm``)."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all subcommands."""
     from .metrics.protocol import RANK_LEVELS, SHOT_SOURCES
     from .presets import REFINED_CHOICES, SCORE_CHOICES, VARIANTS
+    from .evaluate import ON_BAD_VIDEO
     from .splits import DATASETS, SETTINGS
     parser = argparse.ArgumentParser(prog='mmvsumm', description=(
         'Training-free zero-shot video summarization (thesis chapter 3).'))
@@ -34,6 +35,24 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument('--out', type=Path, default=Path('vsumm_out'))
     summ.add_argument('--cache-dir', type=Path, help='feature cache folder')
     summ.add_argument('--no-progress', action='store_true')
+    summ.add_argument('--strict', action='store_true',
+                      help='a video that decodes only partly is an error, not a warning')
+
+    ext = sub.add_parser('extract', help='eccv16-layout h5 from a folder of videos')
+    ext.add_argument('video_dir', type=Path)
+    ext.add_argument('--out', required=True, type=Path, help='the h5 file to write')
+    ext.add_argument('--backbone', default='efficientnet-lite0',
+                     help='efficientnet-lite0 (offline default) or a torchvision model name '
+                          '(needs --weights)')
+    ext.add_argument('--weights', type=Path, help='local torchvision state dict')
+    ext.add_argument('--every', type=int, default=15, help='sample one frame every N')
+    ext.add_argument('--fps', type=float, help='sample at this rate instead of --every')
+    ext.add_argument('--size', type=int, default=224, help='frames are resized to size x size')
+    ext.add_argument('--annotations', type=Path,
+                     help='eccv16 h5 to copy user_summary/gtscore/gtsummary from')
+    ext.add_argument('--strict', action='store_true',
+                     help='a video that decodes only partly is an error, not a warning')
+    ext.add_argument('--no-progress', action='store_true')
 
     ev = sub.add_parser('evaluate', help='evaluate on an eccv16 h5 file')
     ev.add_argument('--dataset', required=True, choices=sorted(DATASETS))
@@ -54,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help='integer knapsack values int(scale * score), DSNet uses 1000')
     ev.add_argument('--human', action='store_true', help='human leave-one-out baseline')
     ev.add_argument('--workers', type=int, default=1, help='processes scoring videos')
+    ev.add_argument('--on-bad-video', choices=ON_BAD_VIDEO, default='error',
+                    help='a degenerate video (constant features or annotator, one step): '
+                         'stop (error) or leave it out and list it in the report (skip)')
     ev.add_argument('--refine', action='store_true',
                     help='train the contrastive refinement on each split first')
     ev.add_argument('--train-h5', type=Path, nargs='*', default=[],
@@ -75,15 +97,26 @@ def _summarize(args: argparse.Namespace) -> int:
     from .pipeline import summarize_video
     out = summarize_video(args.video, args.out, args.backbone, args.weights, args.ratio,
                           args.every, args.fps, args.scores, args.neighbour_ratio,
-                          args.cache_dir, progress=not args.no_progress)
+                          args.cache_dir, progress=not args.no_progress, strict=args.strict)
     print(f'{len(out.chosen)} of {len(out.shots)} shots, {out.summary_frames} frames')
     for path in (out.keyshots_json, out.summary_video, out.score_plot):
         print(path)
     return 0
 
 
+def _extract(args: argparse.Namespace) -> int:
+    from .extract import extract_dataset
+    report = extract_dataset(args.video_dir, args.out, args.backbone, args.weights, args.every,
+                             args.fps, args.size, args.annotations, args.strict,
+                             progress=not args.no_progress)
+    print(f'{report.out}: {len(report.keys)} videos ({len(report.extracted)} extracted, '
+          f'{len(report.reused)} reused)')
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from .evaluate import run_evaluation
+    from .io.outputs import write_text_atomic
     from .metrics.protocol import Protocol
     from .presets import SCORE_CHOICES
     from .refine import REFINE_PRESETS, RefineConfig
@@ -96,13 +129,15 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise VSummInputError(f'--scores {args.scores} uses the uniqueness filter: add --refine')
     report = run_evaluation(args.h5, args.dataset, args.setting, args.scores, args.variant,
                             args.neighbour_ratio, protocol, args.anno, args.splits, args.human,
-                            args.workers, refine, args.train_h5)
+                            args.workers, refine, args.train_h5, args.on_bad_video)
     markdown = to_markdown(report)
     print(markdown)
+    for video in report.skipped:
+        print(f'mmvsumm: skipped {video}', file=sys.stderr)
     if args.md:
-        args.md.write_text(markdown)
+        write_text_atomic(args.md, markdown)
     if args.json:
-        args.json.write_text(to_json(report))
+        write_text_atomic(args.json, to_json(report))
     return 0
 
 
@@ -120,7 +155,8 @@ def _splits(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; bad inputs print ``mmvsumm: error: ...`` and return 2."""
     args = build_parser().parse_args(argv)
-    handler = dict(summarize=_summarize, evaluate=_evaluate, splits=_splits)[args.command]
+    handler = dict(summarize=_summarize, extract=_extract, evaluate=_evaluate,
+                   splits=_splits)[args.command]
     try:
         return handler(args)
     except VSummInputError as exc:

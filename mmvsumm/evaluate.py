@@ -17,7 +17,31 @@ from .refine import RefineConfig, refined_importance, train_refiner
 from .scores import importance_scores
 from .splits import h5_stem, read_splits, shipped_split_file
 
-__all__ = ['EvalReport', 'run_evaluation']
+__all__ = ['EvalReport', 'SkippedVideo', 'run_evaluation', 'check_annotators', 'ON_BAD_VIDEO',
+           'ANNOTATORS']
+
+ON_BAD_VIDEO = ('error', 'skip')
+# annotators per video where every video has the same number (SumMe has 15-18)
+ANNOTATORS = {'tvsum': 20}
+
+
+@dataclass(frozen=True)
+class SkippedVideo:
+    """A video left out by ``on_bad_video='skip'`` and why."""
+
+    name: str
+    reason: str
+
+    @classmethod
+    def of(cls, name: str, error: Exception) -> 'SkippedVideo':
+        """The video and its error's message (without a leading repeat of the name)."""
+        return cls(name, str(error).removeprefix(f'{name}: '))
+
+    def __str__(self) -> str:
+        return f'{self.name}: {self.reason}'
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
@@ -32,6 +56,7 @@ class EvalReport:
     split_file: str
     videos: list[VideoResult] = field(default_factory=list)
     splits: list[VideoResult] = field(default_factory=list)
+    skipped: list[SkippedVideo] = field(default_factory=list)
 
     @property
     def overall(self) -> VideoResult:
@@ -39,12 +64,53 @@ class EvalReport:
         return mean_result(self.method, self.splits)
 
 
-def _evaluate_one(job: tuple[VideoRecord, Protocol, dict | None]) -> VideoResult:
-    """One video: training-free scores (options) or the human baseline (None)."""
+def _evaluate_one(job: tuple[VideoRecord, Protocol, dict | None]) -> VideoResult | SkippedVideo:
+    """One video: training-free scores (options) or the human baseline (None).
+
+    A degenerate video (its error names it) comes back as a :class:`SkippedVideo`.
+    """
     record, protocol, options = job
-    if options is None:
-        return human_video(record, protocol)
-    return evaluate_video(importance_scores(record.features, **options), record, protocol)
+    try:
+        if options is None:
+            return human_video(record, protocol)
+        return evaluate_video(importance_scores(record.features, **options), record, protocol)
+    except VSummInputError as exc:
+        return SkippedVideo.of(record.name, exc)
+
+
+def _keep_good(outcomes: dict, on_bad_video: str) -> tuple[dict, list[SkippedVideo]]:
+    """Split per-video outcomes into results and skipped videos (or raise on the first)."""
+    skipped = [o for o in outcomes.values() if isinstance(o, SkippedVideo)]
+    if skipped and on_bad_video == 'error':
+        more = f' (and {len(skipped) - 1} more)' if len(skipped) > 1 else ''
+        raise VSummInputError(f'{skipped[0]}{more}; --on-bad-video skip leaves such '
+                              'videos out and lists them in the report')
+    return {k: o for k, o in outcomes.items() if not isinstance(o, SkippedVideo)}, skipped
+
+
+def _split_mean(index: int, test: list[str], results: dict) -> VideoResult:
+    """Mean over the split's test videos that were not skipped."""
+    kept = [results[k] for k in test if k in results]
+    if not kept:
+        raise VSummInputError(f'split {index}: every test video was skipped')
+    return mean_result(f'split {index}', kept)
+
+
+def check_annotators(records: dict[str, VideoRecord], dataset: str) -> None:
+    """Every video of ``dataset`` must have its number of annotators (TVSum: 20).
+
+    Raises:
+        VSummInputError: naming the video, the array and both counts.
+    """
+    expected = ANNOTATORS.get(dataset)
+    if expected is None:
+        return
+    for record in records.values():
+        for what, rows in (('user_summary', record.user_summary),
+                           ('annotator scores (--anno)', record.user_scores)):
+            if rows is not None and len(rows) != expected:
+                raise VSummInputError(f'{record.name}: {what} has {len(rows)} annotator rows, '
+                                      f'but {dataset} has {expected} per video')
 
 
 def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
@@ -52,7 +118,8 @@ def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
                    ratio: float = 0.1, protocol: Protocol | None = None,
                    anno: str | Path | None = None, split_file: str | Path | None = None,
                    human: bool = False, workers: int = 1, refine: RefineConfig | None = None,
-                   train_h5: Sequence[str | Path] = ()) -> EvalReport:
+                   train_h5: Sequence[str | Path] = (),
+                   on_bad_video: str = 'error') -> EvalReport:
     """Score every test video of every split and aggregate.
 
     Training-free scores do not depend on the training keys, so the canonical
@@ -63,15 +130,17 @@ def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
     name) and scores that split's test videos (``scores`` may add ``+filter``).
     """
     protocol = protocol or Protocol(dataset)
+    if on_bad_video not in ON_BAD_VIDEO:
+        raise VSummInputError(f'on_bad_video must be one of {ON_BAD_VIDEO}, got {on_bad_video!r}')
     split_path = Path(split_file) if split_file else shipped_split_file(dataset, setting)
     splits = read_splits(split_path)
-    stem = h5_stem(dataset)
+    stems = (h5_stem(dataset), Path(h5).stem)  # the public name, or the file's own
     tests = []
     for index, split in enumerate(splits):
-        foreign = [k for k in split.test_keys if not k.startswith(stem + '/')]
+        foreign = [k for k in split.test_keys if k.split('/')[0] not in stems]
         if foreign:
             raise VSummInputError(f'{split_path}: split {index}: test keys {foreign[:3]} '
-                                  f'are not from {stem}')
+                                  f'are not from {" or ".join(stems)}')
         tests.append([k.split('/')[1] for k in split.test_keys])
     keys = video_keys({k for test in tests for k in test})
     records = read_eccv16(h5, keys)
@@ -84,9 +153,10 @@ def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
                 raise VSummInputError(f'TVSum tau/rho need the annotations: pass --anno '
                                       f'ydata-tvsum50-anno.tsv ({exc})') from exc
         attach_tvsum_scores(records, anno)
+    check_annotators(records, dataset)
     if refine is not None:
         return _refined_evaluation(h5, dataset, setting, scores, protocol, split_path,
-                                   splits, tests, records, refine, train_h5)
+                                   splits, tests, records, refine, train_h5, on_bad_video)
     options = score_options(scores, variant, dataset, ratio)
     method = 'human (leave-one-out)' if human else method_label(scores)
     jobs = [(record, protocol, None if human else options) for record in records.values()]
@@ -95,11 +165,10 @@ def run_evaluation(h5: str | Path, dataset: str, setting: str = 'canonical',
             outcomes = list(pool.map(_evaluate_one, jobs))
     else:
         outcomes = [_evaluate_one(job) for job in jobs]
-    results = dict(zip(records, outcomes))
+    results, skipped = _keep_good(dict(zip(records, outcomes)), on_bad_video)
     report = EvalReport(dataset, setting, method, protocol, options, str(split_path),
-                        videos=list(results.values()))
-    for index, test in enumerate(tests):
-        report.splits.append(mean_result(f'split {index}', (results[k] for k in test)))
+                        videos=list(results.values()), skipped=skipped)
+    report.splits = [_split_mean(i, test, results) for i, test in enumerate(tests)]
     return report
 
 
@@ -122,7 +191,8 @@ def _training_features(splits: list, h5: str | Path, dataset: str,
 
 
 def _refined_evaluation(h5, dataset, setting, scores, protocol, split_path, splits, tests,
-                        records, refine: RefineConfig, train_h5) -> EvalReport:
+                        records, refine: RefineConfig, train_h5,
+                        on_bad_video: str) -> EvalReport:
     """Train one refiner per split and evaluate its test videos."""
     if scores not in REFINED_CHOICES:
         raise VSummInputError(f'--scores must be one of {sorted(REFINED_CHOICES)}')
@@ -132,9 +202,15 @@ def _refined_evaluation(h5, dataset, setting, scores, protocol, split_path, spli
                         dict(refine=asdict(refine), terms=terms), str(split_path))
     for index, (split, test) in enumerate(zip(splits, tests)):
         model = train_refiner([feats[k] for k in split.train_keys], refine)
-        results = [evaluate_video(refined_importance(records[k].features, model, terms,
-                                                     refine.ratio), records[k], protocol)
-                   for k in test]
-        report.videos += results
-        report.splits.append(mean_result(f'split {index}', results))
+        outcomes = {}
+        for key in test:
+            try:
+                outcomes[key] = evaluate_video(refined_importance(
+                    records[key].features, model, terms, refine.ratio), records[key], protocol)
+            except VSummInputError as exc:
+                outcomes[key] = SkippedVideo.of(records[key].name, exc)
+        results, skipped = _keep_good(outcomes, on_bad_video)
+        report.videos += results.values()
+        report.skipped += skipped
+        report.splits.append(_split_mean(index, test, results))
     return report

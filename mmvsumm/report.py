@@ -26,8 +26,9 @@ def to_markdown(report: EvalReport) -> str:
     name = _NAMES.get(report.dataset, report.dataset)
     letter = _SETTING[report.setting] if report.setting in _SETTING else report.setting
     p, o = report.protocol, report.overall
+    skipped = f', {len(report.skipped)} skipped' if report.skipped else ''
     lines = [f'## {name}, {report.setting} setting ({len(report.splits)} splits, '
-             f'{len(report.videos)} videos)', '',
+             f'{len(report.videos)} videos{skipped})', '',
              f'Protocol: rank level `{p.rank_level}`, shots `{p.shots}`, shot score '
              f'`{p.shot_reduce}`, knapsack values '
              f'`{"float" if p.value_scale is None else f"int x{p.value_scale:g}"}`, '
@@ -43,6 +44,9 @@ def to_markdown(report: EvalReport) -> str:
     lines += _table(['Video', 'F1', 'τ', 'ρ'],
                     [[v.name, f'{v.f1:.2f}', f'{v.kendall:.4f}', f'{v.spearman:.4f}']
                      for v in report.videos])
+    if report.skipped:
+        lines += ['', '### Skipped videos (--on-bad-video skip)', '']
+        lines += _table(['Video', 'Reason'], [[v.name, v.reason] for v in report.skipped])
     return '\n'.join(lines) + '\n'
 
 
@@ -54,5 +58,6 @@ def to_json(report: EvalReport) -> str:
                                for k, v in report.score_options.items()},
                 split_file=report.split_file, overall=report.overall.to_dict(),
                 splits=[s.to_dict() for s in report.splits],
-                videos=[v.to_dict() for v in report.videos])
+                videos=[v.to_dict() for v in report.videos],
+                skipped=[v.to_dict() for v in report.skipped])
     return json.dumps(data, indent=2)

@@ -65,7 +65,8 @@ def summary_from_shots(shots: np.ndarray, chosen: np.ndarray, num_frames: int) -
 
 def keyshot_summary(scores: np.ndarray, shots: np.ndarray, num_frames: int,
                     picks: np.ndarray, proportion: float = 0.15, reduce: str = 'mean',
-                    value_scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    value_scale: float | None = None,
+                    capacity: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Key shots chosen by 0/1 knapsack under a length budget.
 
     Args:
@@ -77,6 +78,7 @@ def keyshot_summary(scores: np.ndarray, shots: np.ndarray, num_frames: int,
         reduce: shot score, ``'mean'`` or ``'sum'``.
         value_scale: DSNet's integer values ``int(scale * shot score)`` when set
             (DSNet uses 1000); exact float values when None (DR-DSN).
+        capacity: frames allowed, instead of ``int(n * proportion)``.
     Returns:
         (summary mask, chosen shot indices).  # (n_frames,) bool, (k,)
     Shot lengths (knapsack weights) are ``last - first + 1``, which equals the h5's
@@ -89,7 +91,8 @@ def keyshot_summary(scores: np.ndarray, shots: np.ndarray, num_frames: int,
     if value_scale is not None:
         values = np.trunc(values * value_scale)
     lengths = shots[:, 1] - shots[:, 0] + 1
-    chosen = knapsack(values, lengths, int(num_frames * proportion))
+    chosen = knapsack(values, lengths,
+                      int(num_frames * proportion) if capacity is None else capacity)
     return summary_from_shots(shots, chosen, num_frames), chosen
 
 

@@ -1,7 +1,9 @@
 """Decoding video files with PyAV: sampled frames, frame counts, clear errors."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
@@ -9,7 +11,7 @@ import numpy as np
 
 from ..errors import VSummInputError
 
-__all__ = ['VideoSampler', 'open_video_stream', 'iter_frames']
+__all__ = ['VideoSampler', 'VideoFrames', 'open_video_stream', 'iter_frames', 'report_partial']
 
 
 def open_video_stream(path: str | Path):
@@ -33,28 +35,87 @@ def open_video_stream(path: str | Path):
     return container, container.streams.video[0]
 
 
-def iter_frames(path: str | Path) -> Iterator[tuple[int, float, 'object']]:
-    """Yield ``(index, time in s, av.VideoFrame)`` for every decoded frame.
+class VideoFrames:
+    """Every decodable frame of a video as ``(index, time in s, av.VideoFrame)``.
+
+    After a full iteration: ``decoded`` (frames read), ``expected`` (the
+    container's frame count, or its duration x rate when ``exact`` is False; 0
+    when it says neither), ``rate`` (the stream's average frame rate) and
+    ``partial``: '' for a complete video, else a message naming the file and how
+    many frames of how many were read.
 
     Raises:
-        VSummInputError: decoding failure (naming the file and the frame index) or
-            a video with no decodable frame.
+        VSummInputError: no decodable frame at all; or, with ``strict``, a
+            decoding failure or a video shorter than its header says.
     """
+
+    def __init__(self, path: str | Path, strict: bool = True) -> None:
+        self.path, self.strict = Path(path), strict
+        self.decoded, self.expected, self.exact, self.partial = 0, 0, False, ''
+        self.rate = Fraction(25)
+
+    def __iter__(self) -> Iterator[tuple[int, float, 'object']]:
+        import av
+        container, stream = open_video_stream(self.path)
+        self.rate = Fraction(stream.average_rate or stream.guessed_rate or 25)
+        self.expected, self.exact = _expected_frames(container, stream, self.rate)
+        self.decoded, self.partial = 0, ''
+        failure = None
+        try:
+            for frame in container.decode(stream):
+                index = self.decoded
+                time = float(frame.time) if frame.time is not None else index / self.rate
+                yield index, time, frame
+                self.decoded += 1
+        except av.error.FFmpegError as exc:
+            failure = exc
+        finally:
+            container.close()
+        if self.decoded == 0:
+            reason = f' ({failure})' if failure else ''
+            raise VSummInputError(f'{self.path}: the video stream has no decodable frame{reason}')
+        of = ('' if self.exact else 'about ') + str(self.expected) if self.expected \
+            else 'an unknown number of'
+        # a count estimated from the duration may be off by a frame or two
+        short = self.expected - (0 if self.exact else max(2, self.expected // 100))
+        if failure is not None:
+            self.partial = (f'{self.path}: read {self.decoded} of {of} frames; decoding '
+                            f'failed at frame {self.decoded} ({failure})')
+        elif self.decoded < short:
+            self.partial = (f'{self.path}: read {self.decoded} of {of} frames; the file '
+                            'ends early (truncated?)')
+        if self.strict:
+            report_partial(self.partial, strict=True)
+
+
+def _expected_frames(container, stream, rate: Fraction) -> tuple[int, bool]:
+    """Frames the container announces: ``(count, exact)``; the stored count (MP4,
+    AVI, GIF), else duration x rate (Matroska, WebM), else ``(0, False)``."""
     import av
-    container, stream = open_video_stream(path)
-    rate = float(stream.average_rate or stream.guessed_rate or 25)
-    index = 0
-    try:
-        for frame in container.decode(stream):
-            time = float(frame.time) if frame.time is not None else index / rate
-            yield index, time, frame
-            index += 1
-    except av.error.FFmpegError as exc:
-        raise VSummInputError(f'{path}: decoding failed at frame {index} ({exc})') from exc
-    finally:
-        container.close()
-    if index == 0:
-        raise VSummInputError(f'{path}: the video stream has no decodable frame')
+    if stream.frames:
+        return int(stream.frames), True
+    if stream.duration and stream.time_base:
+        return round(float(stream.duration * stream.time_base * rate)), False
+    if container.duration:
+        return round(container.duration / av.time_base * float(rate)), False
+    return 0, False
+
+
+def report_partial(message: str, strict: bool) -> None:
+    """A partly decoded video: an error with ``strict``, else a warning (nothing if '')."""
+    if message and strict:
+        raise VSummInputError(f'{message} (strict mode)')
+    if message:
+        warnings.warn(f'{message}; using the frames read', stacklevel=2)
+
+
+def iter_frames(path: str | Path) -> Iterator[tuple[int, float, 'object']]:
+    """Yield ``(index, time in s, av.VideoFrame)`` for every frame of a complete video.
+
+    Raises:
+        VSummInputError: see :class:`VideoFrames` (strict).
+    """
+    yield from VideoFrames(path, strict=True)
 
 
 @dataclass
@@ -62,16 +123,20 @@ class VideoSampler:
     """Frames sampled every ``every`` frames, or at ``fps`` frames per second.
 
     Iterating yields ``(frame index, RGB array (size, size, 3) uint8)``; afterwards
-    ``picks``, ``n_frames`` and ``fps`` describe the whole video.
+    ``picks``, ``n_frames``, ``video_fps`` (the stream's frame rate) and
+    ``partial`` (see :class:`VideoFrames`) describe the video. A partly decodable
+    video is sampled up to where it breaks, with a warning (an error if ``strict``).
     """
 
     path: Path
     every: int = 15
     fps: float | None = None
     size: int = 224  # frames are resized (not cropped) to size x size
+    strict: bool = False
     picks: list[int] = field(default_factory=list)
     n_frames: int = 0
     video_fps: float = 0.0
+    partial: str = ''
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -80,12 +145,13 @@ class VideoSampler:
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         self.picks, next_time = [], 0.0
-        last_time = 0.0
-        for index, time, frame in iter_frames(self.path):
-            self.n_frames, last_time = index + 1, time
+        frames = VideoFrames(self.path, strict=self.strict)
+        for index, time, frame in frames:
+            self.n_frames = index + 1
             if self.fps is None:
                 take = index % self.every == 0
             else:
+                next_time = time if index == 0 else next_time  # streams may start after 0 s
                 take = time + 1e-9 >= next_time
                 if take:
                     next_time += 1.0 / self.fps
@@ -93,4 +159,5 @@ class VideoSampler:
                 self.picks.append(index)
                 yield index, frame.to_ndarray(width=self.size, height=self.size,
                                               format='rgb24')
-        self.video_fps = (self.n_frames - 1) / last_time if last_time > 0 else 25.0
+        self.video_fps, self.partial = float(frames.rate), frames.partial
+        report_partial(self.partial, self.strict)

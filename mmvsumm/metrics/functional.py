@@ -21,6 +21,14 @@ def _as_users(pred: np.ndarray, users: np.ndarray, what: str) -> tuple[np.ndarra
     if pred.ndim != 1 or users.ndim != 2 or users.shape[1] != pred.shape[0] or users.shape[0] == 0:
         raise VSummInputError(f'{what}: prediction {pred.shape} and annotations '
                               f'{users.shape} must be (n,) and (users, n)')
+    if pred.dtype.kind in 'fc' and not np.isfinite(pred).all():
+        bad = np.flatnonzero(~np.isfinite(pred))
+        raise VSummInputError(f'{what}: the prediction has {len(bad)} NaN or infinite '
+                              f'value(s), the first at index {bad[0]}')
+    if users.dtype.kind in 'fc' and not np.isfinite(users).all():
+        user, index = np.argwhere(~np.isfinite(users))[0]
+        raise VSummInputError(f'{what}: annotator {user} has a NaN or infinite value at '
+                              f'index {index}')
     return pred, users
 
 

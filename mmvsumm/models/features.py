@@ -9,12 +9,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..io.video import VideoSampler, open_video_stream
+from ..io.feature_cache import read_feature_cache, write_feature_cache
+from ..io.outputs import output_folder
+from ..io.video import VideoSampler, open_video_stream, report_partial
 from .backbones import DEFAULT_BACKBONE, build_backbone
 
 __all__ = ['VideoFeatures', 'extract_features', 'cache_key']
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -51,25 +53,27 @@ def extract_features(video: str | Path, backbone: str = DEFAULT_BACKBONE,
                      weights: str | Path | None = None, every: int = 15,
                      fps: float | None = None, size: int = 224, batch_size: int = 16,
                      cache_dir: str | Path | None = None,
-                     progress: bool = True) -> VideoFeatures:
+                     progress: bool = True, strict: bool = False) -> VideoFeatures:
     """Decode ``video``, sample frames and encode them with ``backbone``.
 
     Frames are taken every ``every`` frames (15 = the h5 convention, about 2 fps)
     or at ``fps`` when given, resized to ``size`` x ``size``. Results are cached in
     ``cache_dir`` (default ``<mmcontrast cache>/mmvsumm-features``) under a hash of
-    the file identity and every setting.
+    the file identity and every setting. A video that decodes only partly is
+    encoded up to where it breaks, with a warning; ``strict`` makes that an error.
     """
     from tqdm import tqdm
     video = Path(video)
     weights = Path(weights) if weights else None
-    sampler = VideoSampler(video, every, fps, size)  # validates the sampling arguments
+    sampler = VideoSampler(video, every, fps, size, strict)  # validates the sampling arguments
     open_video_stream(video)[0].close()  # a missing, corrupt or audio-only file fails here
-    folder = Path(cache_dir) if cache_dir else _default_cache_dir()
+    folder = output_folder(Path(cache_dir) if cache_dir else _default_cache_dir())
     cached = folder / f'{cache_key(video, backbone, weights, every, fps, size)}.npz'
-    if cached.is_file():
-        with np.load(cached) as data:
-            return VideoFeatures(data['features'], data['picks'], int(data['n_frames']),
-                                 float(data['fps']), from_cache=True)
+    hit = read_feature_cache(cached)
+    if hit is not None:
+        report_partial(hit['partial'], strict)
+        return VideoFeatures(hit['features'], hit['picks'], hit['n_frames'], hit['fps'],
+                             from_cache=True)
     encoder = build_backbone(backbone, weights)
     chunks, batch = [], []
 
@@ -87,9 +91,6 @@ def extract_features(video: str | Path, backbone: str = DEFAULT_BACKBONE,
         flush()
     result = VideoFeatures(np.concatenate(chunks), np.asarray(sampler.picks, dtype=np.int64),
                            sampler.n_frames, sampler.video_fps)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix('.tmp.npz')
-    np.savez(tmp, features=result.features, picks=result.picks,
-             n_frames=result.n_frames, fps=result.fps)
-    tmp.replace(cached)
+    write_feature_cache(cached, result.features, result.picks, result.n_frames, result.fps,
+                        sampler.partial)
     return result

@@ -17,7 +17,10 @@ def synthetic_video(rng: np.random.Generator, n_steps: int, dim: int = 64,
     shot_of_step = np.searchsorted(bounds, picks, side='right') - 1
     base = rng.normal(size=(len(cps), dim))
     feats = base[shot_of_step] + 0.5 * rng.normal(size=(n_steps, dim))
-    scores = np.clip(np.round(3 + rng.normal(size=(users, len(cps)))), 1, 5)
+    shared = rng.normal(size=len(cps))  # annotators agree in part on what matters
+    scores = np.clip(np.round(3 + shared + rng.normal(size=(users, len(cps)))), 1, 5)
+    flat = np.ptp(scores, axis=1) == 0  # a constant annotator has no defined rank correlation
+    scores[flat, 0] = np.where(scores[flat, 0] > 1, 1, 2)
     shot_of_frame = np.searchsorted(bounds, np.arange(n_frames), side='right') - 1
     user_scores = scores[:, shot_of_frame]  # (users, n_frames)
     budget = int(0.15 * n_frames)
@@ -56,10 +59,13 @@ def write_anno(path: Path, videos: dict[str, dict]) -> None:
 
 
 def make_dataset(folder: Path, name: str, keys: list[str], seed: int = 0,
-                 n_steps: tuple[int, int] = (30, 60)) -> tuple[Path, Path, dict]:
-    """An h5 named like the public file of ``name`` plus its annotation file."""
+                 n_steps: tuple[int, int] = (30, 60),
+                 users: int | None = None) -> tuple[Path, Path, dict]:
+    """An h5 named like the public file of ``name`` plus its annotation file, with
+    ``users`` annotators per video (default: TVSum's 20, else 5)."""
     rng = np.random.default_rng(seed)
-    videos = {k: synthetic_video(rng, int(rng.integers(*n_steps))) for k in keys}
+    users = users or (20 if name == 'tvsum' else 5)
+    videos = {k: synthetic_video(rng, int(rng.integers(*n_steps)), users=users) for k in keys}
     h5 = folder / f'eccv16_dataset_{name}_google_pool5.h5'
     anno = folder / f'{name}-anno.tsv'
     write_h5(h5, videos)

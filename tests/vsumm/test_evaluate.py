@@ -69,7 +69,7 @@ def test_summe_every_setting_uses_max_f1(tmp_path, summe_h5, setting):
 
 @pytest.mark.parametrize('extra', [
     ['--variant', 'release'], ['--rank-level', 'step'], ['--rank-level', 'gtscore'],
-    ['--shots', 'kts'], ['--shot-score', 'sum'], ['--knapsack-scale', '1000'], ['--human']])
+    ['--shots', 'kts'], ['--shot-score', 'sum'], ['--knapsack-scale', '1000']])
 def test_protocol_variants_run(tmp_path, tvsum_h5, extra):
     h5, anno, _ = tvsum_h5
     report, _ = run_cli(tmp_path, '--dataset', 'tvsum', '--h5', h5, '--anno', anno, *extra)
@@ -78,7 +78,7 @@ def test_protocol_variants_run(tmp_path, tvsum_h5, extra):
 
 
 def test_human_baseline_beats_chance_on_synthetic_annotators(tmp_path, tvsum_h5):
-    h5, anno, _ = tvsum_h5  # annotators share the shots: their scores correlate
+    h5, anno, _ = tvsum_h5  # annotators share part of the shot scores: they correlate
     report, md = run_cli(tmp_path, '--dataset', 'tvsum', '--h5', h5, '--anno', anno, '--human')
     assert report['method'] == 'human (leave-one-out)' and 'human' in md
     assert report['overall']['kendall'] > 0.0 and report['overall']['f1'] > 0.0
@@ -115,3 +115,70 @@ def test_parallel_workers_give_the_same_report(tmp_path, summe_h5):
     one, _ = run_cli(tmp_path, '--dataset', 'summe', '--h5', h5)
     two, _ = run_cli(tmp_path, '--dataset', 'summe', '--h5', h5, '--workers', '2')
     assert one['videos'] == two['videos']
+
+
+def degenerate_dataset(folder):
+    """A 6-video SumMe-layout h5 whose videos 2-4 are degenerate, and a split file
+    testing all six (keys of the file's own stem)."""
+    from mmvsumm.splits import Split, write_dsnet_yml
+
+    from .h5fixture import synthetic_video, write_h5
+    rng = np.random.default_rng(3)
+    videos = {f'video_{i}': synthetic_video(rng, 30) for i in range(1, 7)}
+    videos['video_2']['features'][:] = 1.0  # constant features: constant prediction
+    one = videos['video_3']  # a single sampled step
+    n = 10
+    one.update(features=one['features'][:1], gtscore=one['gtscore'][:1],
+               gtsummary=one['gtsummary'][:1], picks=one['picks'][:1], n_steps=1, n_frames=n,
+               user_summary=one['user_summary'][:, :n], change_points=np.array([[0, n - 1]]),
+               n_frame_per_seg=np.array([n]))
+    videos['video_4']['user_summary'][2] = 0  # an annotator with an empty summary
+    h5 = folder / 'mine.h5'
+    write_h5(h5, videos)
+    splits = folder / 'mine.yml'
+    keys = tuple(f'mine/{k}' for k in videos)
+    write_dsnet_yml([Split((), keys[:3]), Split((), keys[3:])], splits)
+    return h5, splits, videos
+
+
+def test_degenerate_videos_stop_the_run_or_are_skipped(tmp_path, capsys):
+    h5, splits, videos = degenerate_dataset(tmp_path)
+    base = ['evaluate', '--dataset', 'summe', '--h5', str(h5), '--splits', str(splits)]
+    assert main(base) == 2
+    err = capsys.readouterr().err
+    assert 'mine/video_2: rank correlation undefined: the prediction is constant' in err
+    assert '(and 2 more)' in err and '--on-bad-video skip' in err
+    report, md = run_cli(tmp_path, *base[1:], '--on-bad-video', 'skip')
+    skipped = {v['name']: v['reason'] for v in report['skipped']}
+    assert sorted(skipped) == ['mine/video_2', 'mine/video_3', 'mine/video_4']
+    assert 'prediction is constant' in skipped['mine/video_3']  # T = 1
+    assert 'annotator(s) [2] are constant' in skipped['mine/video_4']
+    assert 'mine/video_4' in capsys.readouterr().err and 'Skipped videos' in md
+    good = {k: direct_scores(videos[k], 'user_summary', 'max') for k in ('video_1', 'video_5',
+                                                                          'video_6')}
+    assert [v['name'] for v in report['videos']] == [f'mine/{k}' for k in good]
+    assert report['splits'][0]['f1'] == pytest.approx(good['video_1'][0])  # the only one left
+    assert report['splits'][1]['kendall'] == pytest.approx(
+        np.mean([good['video_5'][1], good['video_6'][1]]))
+
+
+def test_a_split_whose_videos_are_all_skipped_is_an_error(tmp_path, capsys):
+    from mmvsumm.splits import Split, write_dsnet_yml
+    h5, splits, _ = degenerate_dataset(tmp_path)
+    write_dsnet_yml([Split((), ('mine/video_2', 'mine/video_3'))], splits)
+    assert main(['evaluate', '--dataset', 'summe', '--h5', str(h5), '--splits', str(splits),
+                 '--on-bad-video', 'skip']) == 2
+    assert 'split 0: every test video was skipped' in capsys.readouterr().err
+
+
+def test_tvsum_needs_twenty_annotators(tmp_path, capsys):
+    from .h5fixture import make_dataset
+    h5, anno, _ = make_dataset(tmp_path, 'tvsum', ['video_1', 'video_2'], users=5)
+    splits = tmp_path / 's.json'
+    splits.write_text(json.dumps([{'train_keys': [], 'test_keys': [
+        'eccv16_dataset_tvsum_google_pool5/video_1']}]))
+    code = main(['evaluate', '--dataset', 'tvsum', '--h5', str(h5), '--anno', str(anno),
+                 '--splits', str(splits)])
+    assert code == 2
+    assert ('eccv16_dataset_tvsum_google_pool5/video_1: user_summary has 5 annotator rows, '
+            'but tvsum has 20 per video') in capsys.readouterr().err

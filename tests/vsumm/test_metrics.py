@@ -40,6 +40,21 @@ def test_rank_correlation_refuses_undefined_values():
         rank_correlation(np.arange(3.0), np.arange(3.0)[None], 'pearson')
 
 
+@pytest.mark.parametrize('bad', [np.nan, np.inf])
+def test_non_finite_predictions_and_annotations_are_refused(bad):
+    pred, users = np.arange(10.0), np.stack([np.arange(10.0), np.arange(10.0)[::-1]])
+    pred[[3, 7]] = bad
+    for metric in ('kendall', 'spearman'):
+        with pytest.raises(VSummInputError, match=r'rank_correlation: the prediction has 2 '
+                                                  r'NaN or infinite value\(s\), the first at index 3'):
+            rank_correlation(pred, users, metric)
+    with pytest.raises(VSummInputError, match=r'f1_score: the prediction has 2 NaN'):
+        f1_score(pred, users > 4)
+    users[1, 5] = bad
+    with pytest.raises(VSummInputError, match='annotator 1 has a NaN or infinite value at index 5'):
+        rank_correlation(np.arange(10.0), users)
+
+
 def test_tvsum_human_leave_one_out_reproduces_published_values(tvsum_annotations):
     """Otani et al. report tau 0.177 / rho 0.204; the thesis cites 0.1755-0.177 and
     0.2019-0.204. Each annotator against every other one, frame level."""

@@ -59,8 +59,7 @@ def test_summarize_writes_keyshots_video_and_plot(bikes, tmp_path, monkeypatch):
     assert 0 < data['summary_frames'] <= budget
     covered = sorted(f for s in data['shots'] for f in range(s['frames'][0], s['frames'][1] + 1))
     assert covered == list(range(250))  # shots tile the video
-    with av.open(str(out / 'bikes_summary.mp4')) as summary:
-        assert sum(1 for _ in summary.decode(video=0)) == data['summary_frames']
+    check_plays_at_source_rate(out / 'bikes_summary.mp4', bikes, data['summary_frames'])
     png = (out / 'bikes_scores.png').read_bytes()
     assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 5000
 
@@ -69,6 +68,87 @@ def test_summarize_writes_keyshots_video_and_plot(bikes, tmp_path, monkeypatch):
     monkeypatch.setattr('mmvsumm.models.features.build_backbone', no_model)
     again = summarize_video(bikes, out, cache_dir=cache, progress=False)
     assert again.chosen.tolist() == [s['index'] for s in data['keyshots']]
+
+
+def check_plays_at_source_rate(summary, source, count):
+    """The summary has ``count`` frames at the source's rate, one every 1/rate s."""
+    with av.open(str(source)) as src:
+        rate = src.streams.video[0].average_rate
+    with av.open(str(summary)) as video:
+        stream = video.streams.video[0]
+        times = [frame.time for frame in video.decode(stream)]
+        duration = video.duration / av.time_base
+        assert stream.average_rate == pytest.approx(rate, rel=1e-3)
+    assert len(times) == count
+    np.testing.assert_allclose(times, np.arange(count) / float(rate), atol=1e-3)
+    assert duration == pytest.approx(count / float(rate), abs=1.01 / float(rate))
+    assert not list(summary.parent.glob('.*partial*'))  # no temporary file left
+
+
+def reencode(source, dst, codec, pix_fmt, frames=None, rate=None, **options):
+    """The first ``frames`` frames of ``source`` re-encoded with PyAV; returns their count."""
+    with av.open(str(source)) as src, av.open(str(dst), 'w', options=options) as out:
+        stream_in = src.streams.video[0]
+        rate = Fraction(rate or stream_in.average_rate)
+        stream = out.add_stream(codec, rate=rate)
+        stream.width, stream.height = stream_in.width, stream_in.height
+        stream.pix_fmt = pix_fmt
+        count = 0
+        for frame in src.decode(stream_in):
+            if count == frames:
+                break
+            image = frame.reformat(format=pix_fmt)
+            image.pts, image.time_base = count, 1 / rate
+            out.mux(stream.encode(image))
+            count += 1
+        out.mux(stream.encode())
+    return count
+
+
+@pytest.mark.parametrize('suffix,codec,pix_fmt,rate', [
+    ('mkv', 'mpeg4', 'yuv420p', None), ('gif', 'gif', 'rgb8', 10)])
+def test_mkv_and_gif_inputs_give_a_playable_summary(bikes, tmp_path, suffix, codec, pix_fmt,
+                                                    rate):
+    clip = tmp_path / f'clip.{suffix}'
+    count = reencode(bikes, clip, codec, pix_fmt, frames=60, rate=rate)
+    out = summarize_video(clip, tmp_path / 'out', cache_dir=tmp_path / 'c', progress=False)
+    assert count == 60 and out.summary_video.is_file()
+    check_plays_at_source_rate(out.summary_video, clip, out.summary_frames)
+
+
+def test_a_failing_output_leaves_nothing_behind(bikes, tmp_path, monkeypatch):
+    def broken_plot(*_args, **_kwargs):
+        raise OSError('disk full')
+    monkeypatch.setattr('mmvsumm.pipeline.plot_scores', broken_plot)
+    with pytest.raises(OSError, match='disk full'):
+        summarize_video(bikes, tmp_path / 'out', every=50, cache_dir=tmp_path / 'c',
+                        progress=False)
+    assert list((tmp_path / 'out').iterdir()) == []
+
+
+def test_out_pointing_to_a_file_is_named(bikes, tmp_path, capsys):
+    taken = tmp_path / 'taken'
+    taken.write_text('a file')
+    assert main(['summarize', str(bikes), '--out', str(taken), '--no-progress']) == 2
+    assert f'{taken}: is a file, not a folder' in capsys.readouterr().err
+    assert main(['summarize', str(bikes), '--out', str(taken / 'sub'), '--no-progress']) == 2
+    assert f'{taken}: is a file, not a folder' in capsys.readouterr().err
+
+
+def test_a_corrupt_feature_cache_is_rebuilt_with_a_warning(bikes, tmp_path):
+    cache = tmp_path / 'cache'
+    first = extract_features(bikes, every=25, size=64, cache_dir=cache, progress=False)
+    (cached,) = cache.glob('*.npz')
+    cached.write_bytes(cached.read_bytes()[:200])  # cut short
+    with pytest.warns(UserWarning, match=rf'{cached.name}: corrupt feature cache'):
+        again = extract_features(bikes, every=25, size=64, cache_dir=cache, progress=False)
+    assert not again.from_cache
+    np.testing.assert_allclose(again.features, first.features, rtol=1e-5, atol=1e-5)
+    assert extract_features(bikes, every=25, size=64, cache_dir=cache,
+                            progress=False).from_cache  # rebuilt file is good
+    with pytest.raises(VSummInputError, match=f'{cache / "x"}: is a file'):
+        (cache / 'x').write_text('')
+        extract_features(bikes, every=25, size=64, cache_dir=cache / 'x', progress=False)
 
 
 def write_video(path, frames, rate=10):
@@ -122,6 +202,40 @@ def test_tiny_real_video_is_summarised(tmp_path):
     out = summarize_video(clip, tmp_path / 'o', cache_dir=tmp_path / 'c', progress=False,
                           ratio=0.5)
     assert out.summary_frames == 1 and out.summary_video.is_file()
+
+
+def test_one_frame_video_gets_a_one_frame_summary(bikes, tmp_path):
+    clip = tmp_path / 'one.mp4'
+    assert reencode(bikes, clip, 'mpeg4', 'yuv420p', frames=1) == 1
+    out = summarize_video(clip, tmp_path / 'o', cache_dir=tmp_path / 'c', progress=False)
+    assert out.summary_frames == 1 and out.shots.tolist() == [[0, 0]]
+    check_plays_at_source_rate(out.summary_video, clip, 1)
+
+
+def truncated_copy(bikes, tmp_path):
+    """bikes re-encoded with its index first (faststart), then cut at 60 %."""
+    full = tmp_path / 'full.mp4'
+    assert reencode(bikes, full, 'mpeg4', 'yuv420p', movflags='faststart') == 250
+    cut = tmp_path / 'cut.mp4'
+    data = full.read_bytes()
+    cut.write_bytes(data[:int(len(data) * 0.6)])
+    return cut
+
+
+def test_truncated_video_is_summarised_with_a_warning_or_refused(bikes, tmp_path, capsys):
+    cut = truncated_copy(bikes, tmp_path)
+    with pytest.warns(UserWarning, match=r'cut.mp4: read (\d+) of 250 frames') as caught:
+        out = summarize_video(cut, tmp_path / 'o', cache_dir=tmp_path / 'c', progress=False)
+    read = int(str(caught[0].message).split('read ')[1].split(' ')[0])
+    assert 0 < read < 250
+    data = json.loads(out.keyshots_json.read_text())
+    assert data['n_frames'] == read and out.summary_frames <= int(0.15 * read)
+    check_plays_at_source_rate(out.summary_video, bikes, out.summary_frames)
+    args = ['summarize', str(cut), '--out', str(tmp_path / 'o2'), '--cache-dir',
+            str(tmp_path / 'c'), '--no-progress', '--strict']
+    assert main(args) == 2  # the cached features remember the truncation
+    assert f'{cut}: read {read} of 250 frames' in capsys.readouterr().err
+    assert not (tmp_path / 'o2').exists() or not list((tmp_path / 'o2').iterdir())
 
 
 def test_torchvision_backbone_needs_local_weights(tmp_path):
