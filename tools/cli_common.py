@@ -4,6 +4,7 @@ import os
 import os.path as osp
 
 import mmcontrast  # noqa: F401  applies upstream compatibility fixes
+from mmcontrast.launcher import exit_with_launcher
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -24,6 +25,8 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
 def load_config(args: argparse.Namespace) -> Config:
     """The config file with the common options folded in."""
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if args.launcher == 'pytorch':  # a SIGKILLed torchrun must not leave us orphaned
+        exit_with_launcher()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
