@@ -52,12 +52,16 @@ def test_train_validates_every_epoch_and_resumes(tmp_path, tvsum_h5):
     assert log.count('vsumm/f1') >= 1
 
 
-def test_dist_train_two_gloo_processes(tmp_path, summe_h5):
+def test_dist_train_two_gloo_processes_then_test_tool(tmp_path, summe_h5):
     h5, _, _ = summe_h5
     log = _train(['bash', 'tools/dist_train.sh'], tmp_path, h5, None, 1,
                  config=CONFIGS / 'ctvsumm_4l1h_summe_canonical.py')
     assert 'Distributed training: True' in log and 'GPU number: 2' in log
     assert 'vsumm/kendall' in log and (tmp_path / 'epoch_1.pth').is_file()
+    log = _run([sys.executable, 'tools/test.py', str(CONFIGS / 'ctvsumm_4l1h_summe_canonical.py'),
+                str(tmp_path / 'epoch_1.pth'), '--work-dir', str(tmp_path / 'test'),
+                '--cfg-options', *_data_options(h5), *TINY])
+    assert 'Epoch(test)' in log and 'vsumm/f1' in log
 
 
 def _tool(name: str, config: str, work_dir, folder, *args) -> str:
@@ -159,3 +163,30 @@ def test_planted_structure_filter_finds_unique_frames_through_the_runner(tmp_pat
     untrained = filter_auc(MODELS.build(cfg.model).net.eval())
     print(f'filter AUC on held-out videos: {untrained:.3f} untrained, {trained:.3f} trained')
     assert trained > 0.9 and trained > untrained + 0.2
+
+
+def test_yt8m_config_trains_on_streamed_tfrecords(tmp_path):
+    import torch
+    from mmengine.runner import Runner
+
+    from .yt8m_writer import write_frame_tfrecord
+    rng = np.random.default_rng(0)
+    (tmp_path / 'frame').mkdir()
+    for part in range(2):
+        write_frame_tfrecord(tmp_path / 'frame' / f'train{part:04d}.tfrecord', [
+            dict(vid=f'v{part}{i}', labels=[i], audio=None,
+                 rgb=rng.integers(0, 256, size=(int(rng.integers(15, 40)), 1024), dtype=np.uint8))
+            for i in range(3)])
+    cfg = Config.fromfile(CONFIGS / 'ctvsumm-release_4l8h_yt8m_transfer.py')
+    cfg.merge_from_dict(dict(
+        model=dict(layers=1, d_model=32), train_cfg=dict(max_epochs=1),
+        train_dataloader=dict(batch_size=4, num_workers=0,
+                              dataset=dict(data_root=str(tmp_path), frames=20))))
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    before = [p.detach().clone() for p in runner.model.parameters()]
+    runner.train()
+    assert runner.iter == 1  # 6 videos, batches of 4, the partial batch dropped
+    assert any(not torch.equal(a, b) for a, b in zip(before, runner.model.parameters()))
