@@ -57,16 +57,19 @@ def _check_sample(sample, where: str) -> dict:
     """A shallow copy of one sample with its ground truth checked (VHD windows as
     a list per annotator)."""
     if not isinstance(sample, dict):
-        raise ETBenchInputError(f'{where}: a sample must be a JSON object, got {type(sample).__name__}')
+        raise ETBenchInputError(f'{where}: a sample must be a JSON object, '
+                                f'got {type(sample).__name__}')
     missing = [key for key in ('idx', 'task', 'source', 'a') if key not in sample]
     if missing:
         raise ETBenchInputError(f'{where}: missing key(s) {missing}')
     if not isinstance(sample['idx'], (int, str)):
-        raise ETBenchInputError(f"{where}: 'idx' must be an integer or a string, got {sample['idx']!r}")
+        raise ETBenchInputError(f"{where}: 'idx' must be an integer or a string, "
+                                f"got {sample['idx']!r}")
     task = sample['task']
     where = f"{where} (idx={sample['idx']!r}, task={task!r}, source={sample['source']!r})"
     if task not in ETBENCH_TASKS:
-        raise ETBenchInputError(f'{where}: unknown task {task!r}; known: {", ".join(ETBENCH_TASKS)}')
+        raise ETBenchInputError(f'{where}: unknown task {task!r}; '
+                                f'known: {", ".join(ETBENCH_TASKS)}')
     if not isinstance(sample['a'], str):
         raise ETBenchInputError(f"{where}: the answer 'a' must be text, got {sample['a']!r}")
     needed = (['o', 'p'] if task in _CHOICE_TASKS else []) + \
@@ -116,14 +119,16 @@ def _read_json(path: Path) -> list:
                 try:
                     samples.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    raise ETBenchInputError(f'{path}: line {num} is not valid JSON ({exc})') from None
+                    raise ETBenchInputError(
+                        f'{path}: line {num} is not valid JSON ({exc})') from None
         return samples
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ETBenchInputError(f'{path}: not valid JSON ({exc})') from None
     if not isinstance(data, list):
-        raise ETBenchInputError(f'{path}: expected a JSON list of samples, got {type(data).__name__}')
+        raise ETBenchInputError(f'{path}: expected a JSON list of samples, '
+                                f'got {type(data).__name__}')
     return data
 
 

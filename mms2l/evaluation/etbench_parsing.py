@@ -16,7 +16,7 @@ __all__ = ['LetterAnswer', 'parse_letter_answer', 'parse_spans', 'parse_point',
 
 SpanList = list[list[float]]
 
-# --------------------------------------------------------------- spans (TVG, EPM, TAL, EVS, TEM, GVQ)
+# ------------------------------------------------ spans (TVG, EPM, TAL, EVS, TEM, GVQ)
 _NUMBER = r'\d+\.*\d*'
 _DASH_PAIR = re.compile(rf'({_NUMBER})\s*-\s*({_NUMBER})')
 _TO_PAIR = re.compile(rf'({_NUMBER})\s* to \s*({_NUMBER})')
@@ -70,7 +70,7 @@ def parse_point(answer: str) -> float | None:
     return None if match is None else float(match.group(0))
 
 
-# --------------------------------------------------------------- multiple choice (RAR, ECA, RVQ, GVQ)
+# ------------------------------------------------ multiple choice (RAR, ECA, RVQ, GVQ)
 _PAREN_LETTER = re.compile(r'\(([A-Za-z])\)')
 _BEST_OPTION = 'best option:'
 _LETTER_END = ('.', ',', ' ', ')')

@@ -22,7 +22,8 @@ def answered() -> list[dict]:
     return [
         dict(idx=0, task='tvg', source='qvhighlights', video='a.mp4', tgt=[10, 20], a='5 - 15'),
         dict(idx=1, task='tvg', source='charades_sta', video='b.mp4', tgt=[0, 8], a='0 to 8'),
-        dict(idx=2, task='vhd', source='qvhighlights', video='c.mp4', tgt=[[1, 4], [9, 12]], a='10'),
+        dict(idx=2, task='vhd', source='qvhighlights', video='c.mp4', tgt=[[1, 4], [9, 12]],
+             a='10'),
         dict(idx=3, task='evs', source='summe', video='d.mp4', tgt=[[0, 10]], a='5 - 15'),
         dict(idx=4, task='evs', source='summe', video='e.mp4', tgt=[[0, 10]], a=''),
     ]

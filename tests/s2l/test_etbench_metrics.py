@@ -166,7 +166,8 @@ def test_letter_answers_in_each_format(sim):
     assert out['Acc'] == 1 and out['Failed'] == 0
     # a wrong letter: officially the similarity fallback still reads the rest of the
     # answer (lower-cased, "best option:" and "(" stripped); with 'final' it decides
-    wrong = {'(C)': 'c)', 'D': 'd', 'Best Option: (A) a woman cooks pasta': 'a) a woman cooks pasta'}
+    wrong = {'(C)': 'c)', 'D': 'd',
+             'Best Option: (A) a woman cooks pasta': 'a) a woman cooks pasta'}
     out = score_group('rar', referring(list(wrong)), sim)
     expected = sum(nearest_option(sim, text) == 1 for text in wrong.values())
     assert out['Acc'] == round(expected / 3, 5) and out['Failed'] == 0
@@ -221,7 +222,8 @@ def test_dense_caption_formats():
 
 
 def test_ptb_tokenize():
-    assert ptb_tokenize("A man's dog, (running) -- don't stop!") == "a man 's dog running do n't stop"
+    assert (ptb_tokenize("A man's dog, (running) -- don't stop!")
+            == "a man 's dog running do n't stop")
 
 
 def test_dvc_caption_repeated_over_two_windows(sim):
