@@ -90,6 +90,46 @@ def test_builder_output_is_a_dataset(video_root):
     assert len(ds) == 3 and ds.get_data_info(0)['summaries'] == ['summary 1', 'summary 2']
 
 
+def test_builder_keeps_src_so_vid_queries_resolve(video_root, tiny_root):
+    """ETBench's src (the times <vid> refers to) reaches the model as vid_frames."""
+    item = dict(idx=0, video='v.mp4', duration=4.0, task='tvg', src=[2.6],
+                q='when is the square shown after <vid> ?', tgt=[[3.0, 4.0]])
+    ann = video_root / 'vid.json'
+    ann.write_text(json.dumps([item]))
+    out = build_etsum(ann, video_root, video_root / 'vid.jsonl', StubCaptioner(), StubCondenser())
+    assert json.loads(out.read_text())['vid_times'] == [2.6]
+    from mms2l.datasets import ETSumDataset, FormatS2LInputs
+    ds = ETSumDataset(ann_file=str(out), data_prefix=dict(video=str(video_root)), lazy_init=False)
+    results = dict(ds.get_data_info(0), frames=np.zeros((4, 3, 8, 8), np.uint8),
+                   duration=4.0, sec_per_frame=1.0)
+    packed = FormatS2LInputs(tokenizer=dict(path=str(tiny_root / 'tokenizer')))(results)
+    assert packed['inputs']['vid_frames'].tolist() == [2]  # the frame covering 2-3 s
+
+
+class FlakyCondenser(StubCondenser):
+    """Answers with one line too many the first ``bad`` times."""
+
+    def __init__(self, bad):
+        super().__init__()
+        self.bad = bad
+
+    def complete(self, prompt):
+        answer = super().complete(prompt)
+        return answer + '\nextra line' if len(self.prompts) <= self.bad else answer
+
+
+def test_wrong_line_count_is_retried(video_root):
+    ann = annotations(video_root)
+    cond = FlakyCondenser(bad=2)
+    out = build_etsum(ann, video_root, video_root / 'out.jsonl', StubCaptioner(), cond,
+                      retries=2)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r['key'] for r in rows] == ['0', '1', '2']
+    assert rows[0]['summaries'] == ['summary 1', 'summary 2']
+    assert len(cond.prompts) == 4  # sample 0 asked three times, sample 2 once
+    assert not (video_root / 'out.failed.jsonl').exists()
+
+
 def test_parsers():
     assert parse_segments([1, 2, 3, 4]) == [[1.0, 2.0], [3.0, 4.0]]
     assert parse_segments([[1, 2], [3, 4]]) == [[1.0, 2.0], [3.0, 4.0]]
