@@ -82,7 +82,7 @@ def build_model(lora_r: int):
         llm=dict(pretrained=str(directory), gguf_file=gguf),
         tokenizer=dict(path=str(directory), gguf_file=gguf),
         vision_tower=dict(type='PrecomputedFeatures', out_channels=1280),
-        compressor=dict(num_query_tokens=8, attn_dim=128,
+        compressor=dict(num_query_tokens=8,
                         qformer=dict(hidden_size=256, num_hidden_layers=2, num_attention_heads=4,
                                      intermediate_size=512, vocab_size=2,
                                      max_position_embeddings=8)),

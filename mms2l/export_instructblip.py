@@ -2,7 +2,9 @@
 
 ``python -m mms2l.export_instructblip SRC DST`` writes ``DST/vision_model``
 (``InstructBlipVisionModel``), ``DST/qformer`` (``InstructBlipQFormerModel`` plus
-``query_tokens.pt``) and, when SRC has one, ``DST/qformer_tokenizer``.
+``query_tokens.pt`` and ``ln_vision.pt``, the vision model's ``post_layernorm``: BLIP-2's
+``ln_vision``, which E.T.Chat applies to the Q-Former's input only) and, when SRC has
+one, ``DST/qformer_tokenizer``.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import sys
 from pathlib import Path
 
 import torch
+
+from .models.frame_compressor import LN_VISION_FILE, QUERY_TOKENS_FILE
 
 
 def export_instructblip_parts(src: str | Path, dst: str | Path) -> Path:
@@ -20,7 +24,9 @@ def export_instructblip_parts(src: str | Path, dst: str | Path) -> Path:
     model = InstructBlipForConditionalGeneration.from_pretrained(str(src))
     model.vision_model.save_pretrained(str(dst / 'vision_model'))
     model.qformer.save_pretrained(str(dst / 'qformer'))
-    torch.save(model.query_tokens.detach().cpu(), dst / 'qformer' / 'query_tokens.pt')
+    torch.save(model.query_tokens.detach().cpu(), dst / 'qformer' / QUERY_TOKENS_FILE)
+    torch.save({k: v.detach().cpu() for k, v in model.vision_model.post_layernorm.state_dict().items()},
+               dst / 'qformer' / LN_VISION_FILE)
     qformer_tok = Path(src) / 'qformer_tokenizer'
     if qformer_tok.is_dir():
         AutoTokenizer.from_pretrained(str(qformer_tok)).save_pretrained(str(dst / 'qformer_tokenizer'))

@@ -19,15 +19,20 @@ model = dict(
     type='S2LModel',
     llm=dict(pretrained=llm_path, torch_dtype='bfloat16', attn_implementation='sdpa'),
     tokenizer=tokenizer,
+    qformer_tokenizer=qformer_tokenizer,  # the Q-Former reads the user query (E.T.Chat)
+    preprocessing=dict(fps=fps, frame_size=224),
+    # E.T.Chat's EVA layer -2 = the last of InstructBLIP's 39 blocks, raw (CLS dropped): 256 x 1408
     vision_tower=dict(type='InstructBlipVisionTower', pretrained=instructblip_parts + '/vision_model',
-                      select_layer=-2),  # second-to-last layer, CLS dropped: 256 x 1408
-    compressor=dict(pretrained=instructblip_parts + '/qformer', attn_dim=256),
+                      select_layer=-1),
+    # ln_vision on the Q-Former input, per-query attention pooling (E.T.Chat)
+    compressor=dict(pretrained=instructblip_parts + '/qformer', pooling='per_query',
+                    vision_norm=True),
     context_matching=dict(proj_dim=None, num_layers=2),
     # E.T.Chat's recipe; Phi-3 fuses q/k/v into qkv_proj.
     lora=dict(r=128, alpha=256, dropout=0.05, target_modules=['qkv_proj', 'o_proj']),
-    # attention layer + projector of the compressor, matching projections, new tokens, LoRA
-    trainable=[r'lora_', r'^compressor\.(pool|proj)\.', r'^context_matching\.',
-               r'^new_tokens\.'],
+    # `trainable` is left at S2LModel's default, E.T.Chat's stage-3 set: LoRA, the Q-Former's
+    # self/cross-attention layers, query tokens, ln_vision and pooling projections, the LLM's
+    # embeddings and LM head, the new-token rows and the matching heads.
     loc_hidden='own', hidden_layer=-1, temperature=0.07,
     max_frames=max_frames, max_new_tokens=256,
     decoder=dict(type='threshold', threshold=0.5, nms_iou=0.5),

@@ -9,6 +9,18 @@ from mmengine.model import BaseDataPreprocessor
 from ..registry import MODELS
 
 
+def check_frames(frames: torch.Tensor, name: str) -> None:
+    """uint8 frames must be RGB (T, 3, H, W); float inputs are features (T, K, C) or
+    normalised frames (T, 3, H, W). Anything else is an error naming ``name``."""
+    if frames.dtype == torch.uint8:
+        if frames.ndim != 4 or frames.shape[1] != 3:
+            raise ValueError(f'{name}: frames must be RGB uint8 (T, 3, H, W) (channel axis of 3), '
+                             f'got shape {tuple(frames.shape)}')
+    elif frames.ndim not in (3, 4):
+        raise ValueError(f'{name}: expected frames (T, 3, H, W) or features (T, K, C), '
+                         f'got shape {tuple(frames.shape)}')
+
+
 @MODELS.register_module()
 class S2LDataPreprocessor(BaseDataPreprocessor):
     """Concatenates the per-sample frames and normalises uint8 RGB frames.
@@ -35,6 +47,9 @@ class S2LDataPreprocessor(BaseDataPreprocessor):
         inputs['num_frames'] = torch.tensor([len(f) for f in frames], dtype=torch.long)
         if any(len(f) == 0 for f in frames):
             raise ValueError('a sample has zero frames; every video needs at least one frame')
+        samples = data.get('data_samples') or [{}] * len(frames)
+        for b, f in enumerate(frames):
+            check_frames(torch.as_tensor(f), f"sample {b} ({samples[b].get('video', 'no video name')})")
         inputs = self.cast_data(inputs)
         stacked = self.cast_data(torch.cat(frames))
         if stacked.dtype == torch.uint8:

@@ -37,9 +37,18 @@ from ..tokenization import load_tokenizer, token_ids
 from .language_model import (NewTokens, apply_lora, base_llm, build_frame_attention_mask,
                              build_llm, run_decoder)
 
-DEFAULT_TRAINABLE = (r'lora_', r'^compressor\.(pool|proj)\.', r'^context_matching\.',
-                     r'^new_tokens\.', r'^loc_head\.')
+# E.T.Chat's stage 3 (tuning_mode='attention' with matching): LoRA, the Q-Former's self-
+# and cross-attention layers, its query tokens, ln_vision and the pooling projections,
+# the LLM's embeddings and LM head, and the matching heads (here also the new-token rows
+# and the optional localization head).
+DEFAULT_TRAINABLE = (r'lora_',
+                     r'^compressor\.qformer\.encoder\.layer\.\d+\.(attention|crossattention)\.',
+                     r'^compressor\.(query_tokens$|(ln_vision|out_proj|q_proj|k_proj|v_proj)\.)',
+                     r'(^|\.)embed_tokens\.', r'(^|\.)lm_head\.',
+                     r'^new_tokens\.', r'^context_matching\.', r'^loc_head\.')
 CONFIG_FILE, ADAPTER_DIR, HEADS_FILE = 's2l_config.json', 'adapter', 'heads.safetensors'
+TOKENIZER_DIR, QFORMER_TOKENIZER_DIR = 'tokenizer', 'qformer_tokenizer'
+ADAPTER_WEIGHTS = 'adapter_model.safetensors'
 
 
 @MODELS.register_module()
@@ -49,6 +58,12 @@ class S2LModel(BaseModel):
     Args:
         llm: kwargs of :func:`build_llm` (``pretrained`` path or ``config``).
         tokenizer: kwargs of :func:`load_tokenizer` (``path``, ``gguf_file``).
+        qformer_tokenizer: ``dict(path=...)`` of the Q-Former's own tokenizer when the
+            Q-Former is conditioned on the user query (E.T.Chat); every batch must then
+            carry ``qformer_ids`` (``FormatS2LInputs(qformer_tokenizer=...)``).
+        preprocessing: ``dict(fps, frame_size)`` of the frames the model was trained on
+            (normalisation: the data preprocessor's mean/std); ``frame_size`` defaults
+            to the vision tower's input size.
         vision_tower: config of a registered vision tower.
         compressor: extra kwargs of :class:`QFormerFrameCompressor`.
         context_matching: extra kwargs of :class:`ContextMatching`.
@@ -70,6 +85,7 @@ class S2LModel(BaseModel):
     """
 
     def __init__(self, llm: dict, tokenizer: dict, vision_tower: dict,
+                 qformer_tokenizer: dict | None = None, preprocessing: dict | None = None,
                  compressor: dict | None = None, context_matching: dict | None = None,
                  loc_head: dict | None = None, lora: dict | None = None,
                  trainable: Sequence[str] = DEFAULT_TRAINABLE, loc_hidden: str = 'own',
@@ -81,21 +97,27 @@ class S2LModel(BaseModel):
         super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
         if loc_hidden not in ('own', 'emit', 'mean'):
             raise ValueError(f"loc_hidden must be 'own', 'emit' or 'mean', got {loc_hidden!r}")
+        self.vision_tower = MODELS.build(vision_tower)
+        preprocessing = _preprocessing(preprocessing, getattr(self.vision_tower, 'image_size', None))
         self.config = _plain(dict(
-            llm=llm, tokenizer=tokenizer, vision_tower=vision_tower, compressor=compressor,
+            llm=llm, tokenizer=tokenizer, qformer_tokenizer=qformer_tokenizer,
+            preprocessing=preprocessing, vision_tower=vision_tower, compressor=compressor,
             context_matching=context_matching, loc_head=loc_head, lora=lora,
             trainable=list(trainable), loc_hidden=loc_hidden, hidden_layer=hidden_layer,
             temperature=temperature, cm_weight=cm_weight, loc_weight=loc_weight,
             max_frames=max_frames, decoder=decoder, max_new_tokens=max_new_tokens,
-            force_loc=force_loc, data_preprocessor=data_preprocessor))
+            force_loc=force_loc, data_preprocessor=dict(
+                data_preprocessor or dict(type='S2LDataPreprocessor'), mean=preprocessor.mean.flatten().tolist(),
+                std=preprocessor.std.flatten().tolist())))
         self.tokenizer = load_tokenizer(**tokenizer)
         self.token_ids = token_ids(self.tokenizer)
         llm_module = build_llm(**llm)
         hidden = llm_module.get_input_embeddings().embedding_dim
-        self.vision_tower = MODELS.build(vision_tower)
         self.compressor = MODELS.build(dict(type='QFormerFrameCompressor', **(compressor or {}),
                                             vision_channels=self.vision_tower.out_channels,
                                             llm_hidden=hidden))
+        self.qformer_tokenizer = (_load_qformer_tokenizer(qformer_tokenizer['path'], self.compressor)
+                                  if qformer_tokenizer is not None else None)
         self.new_tokens = NewTokens(self.token_ids.new, llm_module.get_input_embeddings().weight,
                                     llm_module.get_output_embeddings().weight)
         self.context_matching = MODELS.build(dict(type='ContextMatching', in_dim=hidden,
@@ -125,6 +147,19 @@ class S2LModel(BaseModel):
             print_log(f'trainable pattern {pattern!r} matches no parameter', logger='current',
                       level=30)
 
+    def test_pipeline(self, fps: float | None = None, size: int | None = None) -> list[dict]:
+        """The test-time pipeline this model was trained with: ``LoadVideoFrames`` at the
+        preprocessing fps (at most ``max_frames``), ``ResizeCenterCrop`` to its frame size,
+        ``FormatS2LInputs`` with its tokenizer and Q-Former tokenizer, no answer.
+        ``fps`` / ``size`` override the checkpoint's values."""
+        prep = self.config['preprocessing']
+        return [dict(type='LoadVideoFrames', fps=fps or prep['fps'], max_frames=self.max_frames),
+                dict(type='ResizeCenterCrop', size=size or prep['frame_size']),
+                dict(type='FormatS2LInputs', tokenizer=dict(self.config['tokenizer']),
+                     qformer_tokenizer=(dict(self.config['qformer_tokenizer'])
+                                        if self.config['qformer_tokenizer'] else None),
+                     with_answer=False)]
+
     # ------------------------------------------------------------ embedding
     def encode_frames(self, frames: torch.Tensor, num_frames: torch.Tensor,
                       qformer_ids: torch.Tensor | None = None,
@@ -137,6 +172,10 @@ class S2LModel(BaseModel):
                              f'max_frames={self.max_frames}; sample it more sparsely')
         if len(frames) != int(num_frames.sum()):
             raise ValueError(f'{len(frames)} frames given but num_frames sums to {int(num_frames.sum())}')
+        if self.qformer_tokenizer is not None and qformer_ids is None:
+            raise ValueError('this model conditions the Q-Former on the query (qformer_tokenizer='
+                             f"{self.config['qformer_tokenizer']['path']!r}) but the batch has no "
+                             'qformer_ids: build the inputs with FormatS2LInputs(qformer_tokenizer=...)')
         tower_grad = any(p.requires_grad for p in self.vision_tower.parameters())
         with torch.set_grad_enabled(torch.is_grad_enabled() and tower_grad):
             patches = self.vision_tower(frames)
@@ -151,7 +190,8 @@ class S2LModel(BaseModel):
                      vid_frames: Sequence[torch.Tensor] | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor]:
         """input_ids (B, L) -> inputs_embeds (B, L, C) with frame tokens at ``<frame>``
-        positions and referred frames at ``<vid>`` positions; also is_frame (B, L)."""
+        positions and, as E.T.Chat, the referred frame's token added to the ``<vid>``
+        embedding at ``<vid>`` positions; also is_frame (B, L)."""
         llm = base_llm(self.llm)
         embeds = self.new_tokens.embed_ids(input_ids, llm.get_input_embeddings())
         is_frame = input_ids == self.token_ids.frame
@@ -162,14 +202,19 @@ class S2LModel(BaseModel):
         embeds = embeds.masked_scatter(is_frame[..., None], frame_tokens)
         is_vid = input_ids == self.token_ids.vid
         if is_vid.any():
-            embeds = embeds.masked_scatter(
-                is_vid[..., None], frame_tokens[self._vid_index(is_vid, num_frames, vid_frames)])
+            referred = frame_tokens[self._vid_index(is_vid, num_frames, vid_frames)]
+            embeds = embeds.masked_scatter(is_vid[..., None], embeds[is_vid] + referred)
         return embeds, is_frame
 
     @staticmethod
     def _vid_index(is_vid: torch.Tensor, num_frames: torch.Tensor,
                    vid_frames: Sequence[torch.Tensor] | None) -> torch.Tensor:
-        """Global frame indices (n_vid,) for the ``<vid>`` tokens, in batch order."""
+        """Global frame indices (n_vid,) for the ``<vid>`` tokens, in batch order.
+
+        ``vid_frames`` are per-sample frame indices: the sampled frame nearest the
+        referred time (``FormatS2LInputs``; frames are sampled at interval centres, so
+        that is ``floor(t / sec_per_frame)``, E.T.Chat's ``round(t)`` for frames at
+        interval starts)."""
         if vid_frames is None:
             raise ValueError('the input has <vid> tokens but no vid_frames were given')
         offsets = torch.cumsum(num_frames, 0) - num_frames
@@ -358,39 +403,73 @@ class S2LModel(BaseModel):
             prefixes.append('compressor.qformer.')
         return tuple(prefixes)
 
-    def save_pretrained(self, save_dir: str | Path) -> Path:
-        """Write ``s2l_config.json``, the peft ``adapter/`` and ``heads.safetensors``.
+    def _heads_keys(self) -> list[str]:
+        """State-dict keys ``heads.safetensors`` holds: every tensor except the LoRA
+        weights (in the adapter) and frozen parts loaded from a local checkpoint."""
+        trainable = {n for n, p in self.named_parameters() if p.requires_grad}
+        by_reference = self._reference_prefixes()
+        return [k for k in self.state_dict()
+                if 'lora_' not in k and (k in trainable or not k.startswith(by_reference))]
 
-        The heads hold every tensor except the LoRA weights (in the adapter) and
-        frozen parts that were loaded from a local checkpoint (kept by path).
+    def save_pretrained(self, save_dir: str | Path) -> Path:
+        """Write a self-contained checkpoint directory::
+
+            s2l_config.json      the model config, preprocessing (fps, frame_size, mean/std)
+                                 and absolute paths of the frozen parts kept by reference
+            tokenizer/           the LLM tokenizer with the S2L tokens
+            qformer_tokenizer/   the Q-Former tokenizer (when the Q-Former is conditioned)
+            adapter/             the peft LoRA adapter (when LoRA is used)
+            heads.safetensors    every other trained or not-by-reference tensor
         """
         from safetensors.torch import save_file
         save_dir = Path(save_dir)
         save_dir.mkdir(parents=True, exist_ok=True)
-        (save_dir / CONFIG_FILE).write_text(json.dumps(self.config, indent=2))
+        config = _absolute_references(self.config)
+        config['tokenizer'] = dict(path=TOKENIZER_DIR)
+        self.tokenizer.save_pretrained(str(save_dir / TOKENIZER_DIR))
+        if self.qformer_tokenizer is not None:
+            config['qformer_tokenizer'] = dict(path=QFORMER_TOKENIZER_DIR)
+            self.qformer_tokenizer.save_pretrained(str(save_dir / QFORMER_TOKENIZER_DIR))
         if self.config['lora'] is not None:
             self.llm.save_pretrained(str(save_dir / ADAPTER_DIR))
-        trainable = {n for n, p in self.named_parameters() if p.requires_grad}
-        by_reference = self._reference_prefixes()
-        heads = {k: v.detach().cpu().clone().contiguous() for k, v in self.state_dict().items()
-                 if 'lora_' not in k and (k in trainable or not k.startswith(by_reference))}
-        save_file(heads, str(save_dir / HEADS_FILE))
+        state = self.state_dict()
+        save_file({k: state[k].detach().cpu().clone().contiguous() for k in self._heads_keys()},
+                  str(save_dir / HEADS_FILE))
+        (save_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return save_dir
 
     @classmethod
     def from_pretrained(cls, save_dir: str | Path, **overrides) -> 'S2LModel':
-        """Rebuild a model written by :meth:`save_pretrained` (``overrides`` replace config keys)."""
+        """Rebuild a model written by :meth:`save_pretrained`, from any working directory
+        (``overrides`` replace config keys). A missing or unreadable file, a missing
+        tensor or an unexpected one is an error naming the file."""
         from peft.utils import load_peft_weights, set_peft_model_state_dict
-        from safetensors.torch import load_file
-        save_dir = Path(save_dir)
-        model = cls(**dict(json.loads((save_dir / CONFIG_FILE).read_text()), **overrides))
+        save_dir = Path(save_dir).expanduser().resolve()
+        if not save_dir.is_dir():
+            raise FileNotFoundError(f'{save_dir}: no such S2L checkpoint directory')
+        config = _read_config(_required(save_dir / CONFIG_FILE))
+        config['tokenizer'] = dict(path=str(_required(save_dir / TOKENIZER_DIR)))
+        if config.get('qformer_tokenizer') is not None:
+            config['qformer_tokenizer'] = dict(path=str(_required(save_dir / QFORMER_TOKENIZER_DIR)))
+        _check_references(config, save_dir / CONFIG_FILE)
+        config.update(overrides)
+        heads = _read_safetensors(_required(save_dir / HEADS_FILE))
+        model = cls(**config)
         if model.config['lora'] is not None:
-            result = set_peft_model_state_dict(model.llm, load_peft_weights(str(save_dir / ADAPTER_DIR)))
-            if getattr(result, 'unexpected_keys', None):
-                raise ValueError(f'adapter keys not in the model: {result.unexpected_keys[:5]}')
-        _, unexpected = model.load_state_dict(load_file(str(save_dir / HEADS_FILE)), strict=False)
-        if unexpected:
-            raise ValueError(f'heads keys not in the model: {unexpected[:5]}')
+            adapter = _required(save_dir / ADAPTER_DIR)
+            _required(adapter / ADAPTER_WEIGHTS)
+            result = set_peft_model_state_dict(model.llm, load_peft_weights(str(adapter)))
+            missing = [k for k in getattr(result, 'missing_keys', []) if 'lora_' in k]
+            unexpected = getattr(result, 'unexpected_keys', [])
+            if missing or unexpected:
+                raise ValueError(f'{adapter / ADAPTER_WEIGHTS} does not fit the model: missing '
+                                 f'{missing[:5]}, unexpected {unexpected[:5]}')
+        missing = sorted(set(model._heads_keys()) - set(heads))
+        unexpected = sorted(set(heads) - set(model.state_dict()))
+        if missing or unexpected:
+            raise ValueError(f'{save_dir / HEADS_FILE} does not fit the model: missing '
+                             f'{len(missing)} tensors {missing[:5]}, unexpected {unexpected[:5]}')
+        model.load_state_dict(heads, strict=False)
         return model
 
 
@@ -401,3 +480,84 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_plain(v) for v in obj]
     return obj
+
+
+def _preprocessing(given: dict | None, tower_size: int | None) -> dict:
+    """``dict(fps, frame_size)``: the given values over the defaults (1 fps, the
+    tower's input size or 224); a frame size the tower cannot take is an error."""
+    out = {'fps': 1.0, 'frame_size': tower_size or 224, **(given or {})}
+    unknown = set(out) - {'fps', 'frame_size'}
+    if unknown:
+        raise ValueError(f'preprocessing takes fps and frame_size, got also {sorted(unknown)}')
+    if tower_size is not None and out['frame_size'] != tower_size:
+        raise ValueError(f"preprocessing frame_size={out['frame_size']} but the vision tower takes "
+                         f'{tower_size}x{tower_size} frames')
+    return out
+
+
+def _load_qformer_tokenizer(path: str, compressor):
+    """The Q-Former tokenizer; its ids must fit the Q-Former's word embeddings."""
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    vocab = compressor.qformer.config.vocab_size
+    if len(tokenizer) > vocab:
+        raise ValueError(f'the Q-Former tokenizer {path} has {len(tokenizer)} tokens but the '
+                         f'Q-Former embeds only {vocab}')
+    return tokenizer
+
+
+REFERENCE_KEYS = ('pretrained', 'checkpoint')
+
+
+def _references(config: Any, where: str = ''):
+    """(location, path) of every local file the config loads (``pretrained``/``checkpoint``)."""
+    if isinstance(config, dict):
+        for key, value in config.items():
+            if key in REFERENCE_KEYS and isinstance(value, str):
+                yield f'{where}{key}', value
+            else:
+                yield from _references(value, f'{where}{key}.')
+    elif isinstance(config, list):
+        for i, value in enumerate(config):
+            yield from _references(value, f'{where}{i}.')
+
+
+def _absolute_references(config: Any) -> Any:
+    """A copy of the config with ``pretrained``/``checkpoint`` paths made absolute."""
+    if isinstance(config, dict):
+        return {k: (str(Path(v).expanduser().resolve()) if k in REFERENCE_KEYS and isinstance(v, str)
+                    else _absolute_references(v)) for k, v in config.items()}
+    if isinstance(config, list):
+        return [_absolute_references(v) for v in config]
+    return config
+
+
+def _check_references(config: dict, config_file: Path) -> None:
+    for where, path in _references(config):
+        if not Path(path).exists():
+            raise FileNotFoundError(f'{config_file}: {where} = {path} does not exist (the checkpoint '
+                                    'keeps this frozen part by reference)')
+
+
+def _required(path: Path) -> Path:
+    if not path.exists():
+        raise FileNotFoundError(f'{path} is missing from the S2L checkpoint {path.parent}')
+    return path
+
+
+def _read_config(path: Path) -> dict:
+    try:
+        config = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f'{path} is not valid JSON ({err})') from err
+    if not isinstance(config, dict) or not {'llm', 'tokenizer', 'vision_tower'} <= set(config):
+        raise ValueError(f'{path} is not an S2L config (needs llm, tokenizer, vision_tower)')
+    return config
+
+
+def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+    try:
+        return load_file(str(path))
+    except Exception as err:  # safetensors raises its own error types for truncation
+        raise ValueError(f'{path} is not a complete safetensors file ({err})') from err

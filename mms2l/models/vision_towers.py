@@ -1,7 +1,7 @@
 """Vision towers: frames (N, 3, H, W) -> patch features (N, K, C).
 
 * :class:`InstructBlipVisionTower` - the InstructBLIP vision model (its default
-  config is EVA ViT-g/14), features of a chosen layer with the CLS token dropped.
+  config is EVA ViT-g/14), raw features of a chosen layer with the CLS token dropped.
 * :class:`CNNVisionTower` - any CNN whose feature function returns (N, C, h, w)
   maps; the h*w positions become the patches.
 * :class:`PrecomputedFeatures` - the frames already are patch features.
@@ -33,17 +33,23 @@ class _FrozenMixin:
 
 @MODELS.register_module()
 class InstructBlipVisionTower(_FrozenMixin, nn.Module):
-    """InstructBLIP vision model (EVA ViT) returning one layer's patch tokens.
+    """InstructBLIP vision model (EVA ViT) returning one layer's raw patch tokens.
+
+    E.T.Chat reads EVA ViT-g/14 at its layer -2, i.e. the output of block 39 of 40,
+    without a final norm. InstructBLIP's vision model keeps exactly those 39 blocks,
+    so that feature is ``hidden_states[-1]`` here (``select_layer=-1``), taken before
+    ``post_layernorm``; that norm (BLIP-2's ``ln_vision``) belongs to the Q-Former's
+    input and lives in the compressor (:class:`QFormerFrameCompressor`).
 
     Args:
         config: kwargs of ``InstructBlipVisionConfig`` (used when ``pretrained`` is None).
         pretrained: local directory of an ``InstructBlipVisionModel`` checkpoint.
-        select_layer: index into the hidden states (0 = embeddings); E.T.Chat uses -2.
+        select_layer: index into the hidden states (0 = embeddings, -1 = last block).
         frozen: freeze the weights.
     """
 
     def __init__(self, config: dict | None = None, pretrained: str | None = None,
-                 select_layer: int = -2, frozen: bool = True) -> None:
+                 select_layer: int = -1, frozen: bool = True) -> None:
         super().__init__()
         from transformers import InstructBlipVisionConfig, InstructBlipVisionModel
         if pretrained is not None:
@@ -52,10 +58,15 @@ class InstructBlipVisionTower(_FrozenMixin, nn.Module):
             self.model = InstructBlipVisionModel(InstructBlipVisionConfig(**(config or {})))
         self.select_layer = select_layer
         self.out_channels = self.model.config.hidden_size
+        self.image_size = self.model.config.image_size
         self._freeze(frozen)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        """frames (N, 3, H, W) -> patches (N, K, C), CLS dropped."""
+        """frames (N, 3, S, S) with S = the model's ``image_size`` -> patches (N, K, C), CLS dropped."""
+        if frames.ndim != 4 or tuple(frames.shape[1:]) != (3, self.image_size, self.image_size):
+            raise ValueError(f'the InstructBLIP vision tower takes frames (N, 3, {self.image_size}, '
+                             f'{self.image_size}), got {tuple(frames.shape)}; resize the frames to '
+                             f'{self.image_size} (the checkpoint\'s preprocessing frame_size)')
         out = self.model(pixel_values=frames, output_hidden_states=True)
         return out.hidden_states[self.select_layer][:, 1:]
 

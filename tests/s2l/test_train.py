@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -15,9 +16,17 @@ from tests.conftest import REPO_ROOT
 from .conftest import TINY_CONFIG
 
 
-def test_runner_trains_validates_and_saves(tiny_cfg, tmp_path):
+def test_runner_trains_validates_and_saves(tiny_cfg, tmp_path, monkeypatch):
+    """Train with a query-conditioned Q-Former; the hook's checkpoint reloads elsewhere."""
     from mmengine.runner import Runner
     cfg = copy.deepcopy(tiny_cfg)
+    shutil.copytree(cfg.model.tokenizer.path, tmp_path / 'qtok')  # removed before reloading
+    qformer_tokenizer = dict(path=str(tmp_path / 'qtok'))
+    cfg.model.qformer_tokenizer = qformer_tokenizer
+    for loader in ('train_dataloader', 'val_dataloader'):
+        for step in cfg[loader].dataset.pipeline:
+            if step['type'] == 'FormatS2LInputs':
+                step['qformer_tokenizer'] = qformer_tokenizer
     cfg.work_dir = str(tmp_path / 'work')
     cfg.train_cfg.max_iters = 2
     cfg.train_cfg.val_interval = 2
@@ -43,9 +52,14 @@ def test_runner_trains_validates_and_saves(tiny_cfg, tmp_path):
     assert len(train_logs) == 2 and all('loss_cm' in e for e in train_logs)
     assert any('tvg/f1' in entry for entry in logs)
     saved = tmp_path / 'work' / 's2l_pretrained'
-    assert (saved / 'heads.safetensors').is_file() and (saved / 'adapter').is_dir()
+    for part in ('heads.safetensors', 'adapter', 'tokenizer', 'qformer_tokenizer', 's2l_config.json'):
+        assert (saved / part).exists(), part
+    shutil.rmtree(tmp_path / 'qtok')
+    (tmp_path / 'elsewhere').mkdir()
+    monkeypatch.chdir(tmp_path / 'elsewhere')
     from mms2l.models import S2LModel
     reloaded = S2LModel.from_pretrained(saved)
+    assert reloaded.qformer_tokenizer is not None
     for (name, p), (_, q) in zip(model.named_parameters(), reloaded.named_parameters()):
         assert torch.equal(p.detach(), q.detach()), name
 
