@@ -66,11 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help='terms of eq. 3.12; +filter needs --refine')
     ev.add_argument('--variant', choices=VARIANTS, default='thesis')
     ev.add_argument('--neighbour-ratio', type=float, default=0.1, help='a in K = round(aT)')
-    ev.add_argument('--rank-level', choices=RANK_LEVELS, default='frame')
+    ev.add_argument('--rank-level', choices=RANK_LEVELS,
+                    help='default: frame (--variant thesis), step (--variant release)')
     ev.add_argument('--shots', choices=SHOT_SOURCES, default='h5')
     ev.add_argument('--shot-score', choices=('mean', 'sum'), default='mean')
     ev.add_argument('--knapsack-scale', type=float,
-                    help='integer knapsack values int(scale * score), DSNet uses 1000')
+                    help='integer knapsack values int(scale * score), DSNet uses 1000 '
+                         '(default: float values; 1000 with --variant release)')
     ev.add_argument('--human', action='store_true', help='human leave-one-out baseline')
     ev.add_argument('--workers', type=int, default=1, help='processes scoring videos')
     ev.add_argument('--on-bad-video', choices=ON_BAD_VIDEO, default='error',
@@ -118,11 +120,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .evaluate import run_evaluation
     from .io.outputs import write_text_atomic
     from .metrics.protocol import Protocol
-    from .presets import SCORE_CHOICES
+    from .presets import SCORE_CHOICES, protocol_options
     from .refine import REFINE_PRESETS, RefineConfig
     from .report import to_json, to_markdown
-    protocol = Protocol(args.dataset, args.rank_level, args.shot_score, args.knapsack_scale,
-                        shots=args.shots)
+    chosen = dict(rank_level=args.rank_level, value_scale=args.knapsack_scale)
+    protocol = Protocol(args.dataset, shot_reduce=args.shot_score, shots=args.shots,
+                        **{**protocol_options(args.variant),
+                           **{k: v for k, v in chosen.items() if v is not None}})
     refine = RefineConfig(epochs=args.epochs, lambda1=args.lambda1, ratio=args.neighbour_ratio,
                           **REFINE_PRESETS[args.preset]) if args.refine else None
     if args.scores not in SCORE_CHOICES and refine is None:

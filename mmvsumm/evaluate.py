@@ -196,17 +196,17 @@ def _refined_evaluation(h5, dataset, setting, scores, protocol, split_path, spli
     """Train one refiner per split and evaluate its test videos."""
     if scores not in REFINED_CHOICES:
         raise VSummInputError(f'--scores must be one of {sorted(REFINED_CHOICES)}')
-    terms = REFINED_CHOICES[scores]
+    options = score_options(scores, refine.variant, dataset, refine.ratio)
     feats = _training_features(splits, h5, dataset, train_h5)
     report = EvalReport(dataset, setting, method_label(scores, refined=True), protocol,
-                        dict(refine=asdict(refine), terms=terms), str(split_path))
+                        dict(refine=asdict(refine), **options), str(split_path))
     for index, (split, test) in enumerate(zip(splits, tests)):
         model = train_refiner([feats[k] for k in split.train_keys], refine)
         outcomes = {}
         for key in test:
             try:
                 outcomes[key] = evaluate_video(refined_importance(
-                    records[key].features, model, terms, refine.ratio), records[key], protocol)
+                    records[key].features, model, **options), records[key], protocol)
             except VSummInputError as exc:
                 outcomes[key] = SkippedVideo.of(records[key].name, exc)
         results, skipped = _keep_good(outcomes, on_bad_video)
