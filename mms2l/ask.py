@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,8 @@ def main(args: argparse.Namespace) -> int:
     from .models import S2LModel
     video = Path(args.video)
     if not video.is_file():
-        raise FileNotFoundError(f'video not found: {video}')
+        print(f'error: video not found: {video}', file=sys.stderr)
+        return 2
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     model = S2LModel.from_pretrained(args.checkpoint).to(device).eval()
     out_dir = Path(args.out) if args.out else Path('s2l_ask') / video.stem

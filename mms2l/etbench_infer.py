@@ -18,6 +18,7 @@ import argparse
 import copy
 import json
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Iterable
@@ -149,6 +150,7 @@ def run_shard(model, pipeline, samples: list[dict], video_root: Path, out: Path,
                 counts['answered'] += 1
             except Exception as err:  # noqa: BLE001  recorded, counted and reported
                 if on_error == 'raise':
+                    err.add_note(f'while answering {sample_name(sample, pos)}')
                     raise
                 record.update(a='', error=f'{type(err).__name__}: {err}')
                 counts['failed'] += 1
@@ -215,6 +217,15 @@ def _test_pipeline(cfg) -> list[dict]:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``infer``; 0 on success, 2 on unusable input (the message names the file or sample)."""
+    try:
+        return _infer(args)
+    except (ETBenchError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+
+
+def _infer(args: argparse.Namespace) -> int:
     import torch
     from mmengine.config import Config
     from .models import S2LModel
