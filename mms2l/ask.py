@@ -66,7 +66,8 @@ def ask(model, video: str | Path, query: str, out_dir: Path,
                          scores=np.asarray(loc['scores']).tolist(),
                          curve=np.asarray(loc['curve']).tolist(), png=png.name))
     record = dict(video=str(video), query=query, decoder=decoder or model.decoder,
-                  answer=clean_text(result['text'], specials), forced_loc=bool(result['forced_loc']),
+                  answer=clean_text(result['text'], specials),
+                  forced_loc=bool(result['forced_loc']),
                   sec_per_frame=spf, num_frames=len(result['locs'][0]['curve']) if locs else None,
                   locs=locs)
     (out_dir / 'result.json').write_text(json.dumps(record, indent=1))
@@ -82,7 +83,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument('--checkpoint', required=True, help='directory written by save_pretrained')
     parser.add_argument('--decoder', choices=sorted(DECODERS), default=None,
                         help="timestamp decoder (default: the model's)")
-    parser.add_argument('--out', default=None, help='output folder (default ./s2l_ask/<video name>)')
+    parser.add_argument('--out', default=None,
+                        help='output folder (default ./s2l_ask/<video name>)')
     parser.add_argument('--device', default=None, help='default: cuda if available, else cpu')
     parser.set_defaults(func=main)
 
@@ -103,6 +105,7 @@ def main(args: argparse.Namespace) -> int:
     for m, loc in enumerate(record['locs']):
         spans = ', '.join(f'{span_text((s, e))} ({c:.2f})'
                           for (s, e), c in zip(loc['segments'], loc['scores'])) or 'no segment'
-        print(f'<loc> {m}: {loc["summary"] or "(empty summary)"}\n    {spans}\n    plot: {out_dir / loc["png"]}')
+        print(f'<loc> {m}: {loc["summary"] or "(empty summary)"}\n    {spans}\n'
+              f'    plot: {out_dir / loc["png"]}')
     print(f'result: {out_dir / "result.json"}')
     return 0

@@ -72,9 +72,11 @@ def check_sample(sample: Any, position: int) -> None:
     if missing:
         raise ETBenchError(f'{name}: missing keys {missing}')
     if sample['task'] not in TASKS:
-        raise ETBenchError(f"{name}: unknown task {sample['task']!r}; ETBench tasks are {list(TASKS)}")
+        raise ETBenchError(f"{name}: unknown task {sample['task']!r}; "
+                           f'ETBench tasks are {list(TASKS)}')
     if not isinstance(sample['duration'], (int, float)) or not sample['duration'] > 0:
-        raise ETBenchError(f"{name}: duration must be a positive number, got {sample['duration']!r}")
+        raise ETBenchError(f'{name}: duration must be a positive number, '
+                           f"got {sample['duration']!r}")
     if not isinstance(sample['q'], str) or not isinstance(sample['video'], str):
         raise ETBenchError(f'{name}: q and video must be strings')
     vids = sample['q'].count('<vid>')
@@ -113,7 +115,8 @@ def option_spans(sample: dict) -> np.ndarray:
     try:
         spans = np.asarray(sample['o'], dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise ETBenchError(f'{sample_name(sample)}: ECA options must be [start, end] pairs') from err
+        raise ETBenchError(
+            f'{sample_name(sample)}: ECA options must be [start, end] pairs') from err
     if spans.ndim != 2 or spans.shape[1] != 2:
         raise ETBenchError(f'{sample_name(sample)}: ECA options must be [start, end] pairs, '
                            f'got shape {spans.shape}')

@@ -202,7 +202,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument('--out', required=True, help='prediction file to write (PRED.json)')
     parser.add_argument('--decoder', choices=sorted(DECODERS), default=None,
                         help="timestamp decoder (default: the model's)")
-    parser.add_argument('--device', default=None, help='default: cuda:LOCAL_RANK if available, else cpu')
+    parser.add_argument('--device', default=None,
+                        help='default: cuda:LOCAL_RANK if available, else cpu')
     parser.add_argument('--on-error', choices=('raise', 'record'), default='raise',
                         help='raise: stop at a failing sample; record: write it with an empty '
                              'answer (a counted failed parse), report it, retry it on rerun')
@@ -234,7 +235,8 @@ def _infer(args: argparse.Namespace) -> int:
     rank, world_size, local_rank = dist_env()
     missing = check_videos(samples[rank::world_size], video_root)
     if missing and args.on_error == 'raise':
-        raise FileNotFoundError(f'{len(missing)} videos are missing, e.g. ' + '; '.join(missing[:3]))
+        raise FileNotFoundError(f'{len(missing)} videos are missing, e.g. '
+                                + '; '.join(missing[:3]))
     if world_size > 1:
         torch.distributed.init_process_group('gloo', timeout=timedelta(days=7))
     device = args.device or (f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu')

@@ -86,7 +86,8 @@ _ETBENCH_PROMPTS = {
     'tal': (('thumos14', 'activitynet'), "Find every segment where '{x}' happens."),
     'evs': (('summe', 'tvsum'), 'Pick the segments that summarise this video.'),
     'vhd': (('qvhighlights', 'youtube_highlights'), "At which second is '{x}' at its peak?"),
-    'dvc': (('youcook2', 'activitynet_captions'), 'Describe every event with its start and end time.'),
+    'dvc': (('youcook2', 'activitynet_captions'),
+            'Describe every event with its start and end time.'),
     'slc': (('crosstask', 'howto_step'), 'Localise every step of this how-to video.'),
     'tem': (('perception_test', 'qvhighlights'), 'Find another segment like <vid> - <vid>.'),
     'gvq': (('qa_ego4d', 'qa_ego4d'), "What is shown? Options: (A) {0} (B) {1} (C) {2} (D) {3}. "
@@ -103,7 +104,8 @@ def _etbench_targets(task: str, duration: float, rng: np.random.Generator) -> di
 
     words = list(_ETBENCH_WORDS)
     if task in ('rar', 'rvq'):
-        return dict(src=[round(float(rng.uniform(0, duration)), 1)], o=words, p=int(rng.integers(4)))
+        return dict(src=[round(float(rng.uniform(0, duration)), 1)], o=words,
+                    p=int(rng.integers(4)))
     if task == 'eca':
         options = [span() for _ in range(4)]
         return dict(src=[t for o in options for t in o], o=options, p=int(rng.integers(4)))

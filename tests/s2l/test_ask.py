@@ -63,7 +63,8 @@ def test_ask_default_out_and_missing_video(checkpoint, tmp_path, monkeypatch, ca
     from mms2l.cli import main
     video = real_video('carphone')
     monkeypatch.chdir(tmp_path)
-    assert main(['ask', str(video), 'when is the man shown ?', '--checkpoint', str(checkpoint)]) == 0
+    assert main(['ask', str(video), 'when is the man shown ?',
+                 '--checkpoint', str(checkpoint)]) == 0
     assert (tmp_path / 's2l_ask' / video.stem / 'result.json').is_file()
     assert (tmp_path / 's2l_ask' / video.stem / 'loc0.png').is_file()
     assert main(['ask', str(tmp_path / 'nope.mp4'), 'q', '--checkpoint', str(checkpoint)]) == 2

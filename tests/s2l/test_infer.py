@@ -104,7 +104,8 @@ def test_infer_writes_every_sample_in_the_official_format(full_run, etbench_ann)
         assert {k: v for k, v in pred.items() if k != 'a'} == sample  # nothing else changed
         assert isinstance(pred['a'], str)
     records = {r['pos']: r for r in part_records(full_run)}
-    assert sorted(records) == list(range(len(samples))) and not any('error' in r for r in records.values())
+    assert sorted(records) == list(range(len(samples)))
+    assert not any('error' in r for r in records.values())
     for pos, pred in enumerate(preds):
         task, answer, record, duration = pred['task'], pred['a'], records[pos], pred['duration']
         segs = [np.asarray(loc['segments']).reshape(-1, 2) for loc in record['locs']]
@@ -147,11 +148,13 @@ def test_infer_then_evaluate_reads_back_every_answer(full_run, tmp_path):
     records = {r['pos']: r for r in part_records(full_run)}
     for pos, pred in enumerate(json.loads(full_run.read_text())):
         task, answer = pred['task'], pred['a']
-        segs = [[[round(v, 1) for v in seg] for seg in loc['segments']] for loc in records[pos]['locs']]
+        segs = [[[round(v, 1) for v in seg] for seg in loc['segments']]
+                for loc in records[pos]['locs']]
         if task in ('tvg', 'epm', 'tem', 'gvq'):
             assert parse_spans(answer)[0] == segs[0][0]
         elif task in ('tal', 'evs'):
-            assert parse_spans(answer) == [list(s) for s in sorted({tuple(s) for loc in segs for s in loc})]
+            unique = sorted({tuple(s) for loc in segs for s in loc})
+            assert parse_spans(answer) == [list(s) for s in unique]
         elif task in ('dvc', 'slc'):
             spans, captions = parse_dense_captions(answer)
             lines = answer.split('\n')
@@ -197,7 +200,8 @@ def test_answer_text_per_task_on_hand_made_results():
     empty = _result([[0, 1]], [[[0, 1]]], '<loc>')
     assert answer_text(dict(task='slc'), empty) == '0.0 - 1.0 seconds, an event.'
     none = _result([[0, 0]], [np.zeros((0, 2))], 'x <loc>')
-    assert answer_text(dict(task='tvg'), none) == '' and answer_text(dict(task='eca', o=[[0, 1]] * 2), none) == ''
+    assert answer_text(dict(task='tvg'), none) == ''
+    assert answer_text(dict(task='eca', o=[[0, 1]] * 2), none) == ''
 
 
 @pytest.mark.parametrize('text,letter', [('B', 'B'), ('B) a dog', 'B'), ('(b).', 'B'),
@@ -219,7 +223,8 @@ def test_kill_and_restart_neither_redoes_nor_loses_samples(full_run, etbench_ann
     out = tmp_path / 'pred.json'
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
     proc = subprocess.Popen([sys.executable, '-m', 'mms2l', *infer_args(ann, tiny_checkpoint, out)],
-                            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     part = parts_dir(out) / 'rank0.jsonl'
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
