@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
-from .errors import VSummInputError
+from .errors import VSummInputError, VSummWarning
 
 __all__ = ['main', 'build_parser']
 
@@ -161,8 +163,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = dict(summarize=_summarize, extract=_extract, evaluate=_evaluate,
                    splits=_splits)[args.command]
-    try:
-        return handler(args)
-    except VSummInputError as exc:
-        print(f'mmvsumm: error: {exc}', file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():  # restores the filters and showwarning afterwards
+        warnings.simplefilter('always', VSummWarning)
+        warnings.showwarning = partial(_show_warning, warnings.showwarning)
+        try:
+            return handler(args)
+        except VSummInputError as exc:
+            print(f'mmvsumm: error: {exc}', file=sys.stderr)
+            return 2
+
+
+def _show_warning(show, message, category, *args, **kwargs) -> None:
+    """Fallbacks (:class:`VSummWarning`) as ``mmvsumm: warning: <message>`` lines;
+    other warnings as before."""
+    if issubclass(category, VSummWarning):
+        print(f'mmvsumm: warning: {message}', file=sys.stderr)
+    else:
+        show(message, category, *args, **kwargs)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import VSummWarning
 from .outputs import atomic_path
 
 __all__ = ['read_feature_cache', 'write_feature_cache']
@@ -42,6 +43,6 @@ def read_feature_cache(path: Path) -> dict | None:
             raise ValueError('non-finite features, or picks, frame count or rate inconsistent')
     except Exception as exc:  # numpy raises many types for damaged files
         warnings.warn(f'{path}: corrupt feature cache ({type(exc).__name__}: {exc}); '
-                      'rebuilding it', stacklevel=2)
+                      'rebuilding it', VSummWarning, stacklevel=2)
         return None
     return items

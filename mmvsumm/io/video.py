@@ -9,7 +9,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..errors import VSummInputError
+from ..errors import VSummInputError, VSummWarning
 
 __all__ = ['VideoSampler', 'VideoFrames', 'open_video_stream', 'iter_frames', 'report_partial']
 
@@ -106,7 +106,7 @@ def report_partial(message: str, strict: bool) -> None:
     if message and strict:
         raise VSummInputError(f'{message} (strict mode)')
     if message:
-        warnings.warn(f'{message}; using the frames read', stacklevel=2)
+        warnings.warn(f'{message}; using the frames read', VSummWarning, stacklevel=2)
 
 
 def iter_frames(path: str | Path) -> Iterator[tuple[int, float, 'object']]:

@@ -148,7 +148,7 @@ def test_degenerate_videos_stop_the_run_or_are_skipped(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'mine/video_2: rank correlation undefined: the prediction is constant' in err
     assert '(and 2 more)' in err and '--on-bad-video skip' in err
-    report, md = run_cli(tmp_path, *base[1:], '--on-bad-video', 'skip')
+    report, md = run_cli(tmp_path, *base[1:], '--on-bad-video', 'skip', '--workers', '2')
     skipped = {v['name']: v['reason'] for v in report['skipped']}
     assert sorted(skipped) == ['mine/video_2', 'mine/video_3', 'mine/video_4']
     assert 'prediction is constant' in skipped['mine/video_3']  # T = 1
