@@ -29,3 +29,4 @@ model = dict(
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2))
 train_dataloader = dict(batch_size=32, num_workers=4)
 default_hooks = dict(checkpoint=dict(interval=40))  # the authors' checkpoint interval
+find_unused_parameters = True  # as mmpretrain's own DenseCL config sets for DDP
