@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from mmvsumm import VSummInputError
 from mmvsumm.cli import main
 from mmvsumm.extract import extract_dataset
 from mmvsumm.io.h5 import read_eccv16
@@ -69,7 +70,12 @@ def test_extract_writes_the_eccv16_layout_and_resumes(video_dir, tmp_path, monke
 
 
 def test_an_interrupted_extraction_keeps_finished_videos(video_dir, tmp_path, monkeypatch):
+    """With a torchvision backbone from a local weights file (random weights here)."""
+    import torchvision
     from mmvsumm import extract as module
+    weights = tmp_path.parent / f'{tmp_path.name}_resnet18.pth'
+    torch.save(torchvision.models.resnet18().state_dict(), weights)
+    options = dict(backbone='resnet18', weights=weights, size=SIZE, progress=False)
     out = tmp_path / 'mine.h5'
     real = module.extract_features
 
@@ -79,12 +85,17 @@ def test_an_interrupted_extraction_keeps_finished_videos(video_dir, tmp_path, mo
         return real(video, *args, **kwargs)
     monkeypatch.setattr(module, 'extract_features', crash_on_second)
     with pytest.raises(KeyboardInterrupt):
-        extract_dataset(video_dir, out, size=SIZE, progress=False)
+        extract_dataset(video_dir, out, **options)
     assert not out.exists() and len(list((tmp_path / 'mine.h5.parts').glob('*.npz'))) == 1
     assert [p.name for p in tmp_path.iterdir()] == ['mine.h5.parts']
     monkeypatch.setattr(module, 'extract_features', real)
-    report = extract_dataset(video_dir, out, size=SIZE, progress=False)
+    report = extract_dataset(video_dir, out, **options)
     assert report.reused == ['bikes.mp4'] and report.extracted == ['carphone.mp4']
+    with h5py.File(out, 'r') as handle:
+        assert handle['video_1/features'].shape[1] == 512  # resnet18's pooled features
+        assert handle['video_2'].attrs['backbone'] == 'resnet18'
+    with pytest.raises(VSummInputError, match=r'mine.h5: video_1/gtscore: missing'):
+        read_eccv16(out)  # no annotations were given: evaluation cannot start
 
 
 def test_out_must_be_ours_or_new(video_dir, tmp_path, capsys):
