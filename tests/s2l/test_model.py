@@ -327,3 +327,13 @@ def test_localize_a_real_video(model_cfg, tmp_path):
     assert result['sec_per_frame'] == pytest.approx(duration / 8)
     assert (loc['segments'] >= 0).all() and (loc['segments'] <= duration + 1e-6).all()
     np.testing.assert_allclose(loc['segments'], loc['frames'] * result['sec_per_frame'])
+
+
+def test_frames_without_a_channel_axis_are_named(model_cfg, train_set):
+    model = build_model(model_cfg)
+    item = train_set[0]
+    item['inputs']['frames'] = item['inputs']['frames'][:, 0]  # (T, H, W) grey, no channel axis
+    from mms2l.datasets import s2l_collate
+    with pytest.raises(ValueError, match=r'sample 0 \(.*train_0\.npy\): frames must be RGB uint8 '
+                                         r'\(T, 3, H, W\) \(channel axis of 3\), got shape \(8, 32, 32\)'):
+        model.data_preprocessor(s2l_collate([item]), True)
