@@ -1,4 +1,4 @@
-"""Hook writing the trained model Hugging Face style (config + adapter + heads)."""
+"""Hook writing the trained model as a self-contained Hugging Face style directory."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +11,8 @@ from .registry import HOOKS
 
 @HOOKS.register_module()
 class SaveS2LPretrainedHook(Hook):
-    """After training, call ``model.save_pretrained(<work_dir>/<out_dir>)``."""
+    """After training, call ``model.save_pretrained(<work_dir>/<out_dir>)``: config with
+    preprocessing, both tokenizers, LoRA adapter and heads (see ``S2LModel.save_pretrained``)."""
     priority = 'LOW'
 
     def __init__(self, out_dir: str = 's2l_pretrained') -> None:
@@ -21,4 +22,4 @@ class SaveS2LPretrainedHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if runner.rank == 0:
             path = model.save_pretrained(Path(runner.work_dir) / self.out_dir)
-            runner.logger.info(f'saved the S2L model (config, adapter, heads) to {path}')
+            runner.logger.info(f'saved the S2L model (config, tokenizers, adapter, heads) to {path}')
