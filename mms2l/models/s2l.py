@@ -95,6 +95,9 @@ class S2LModel(BaseModel):
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
         preprocessor = MODELS.build(data_preprocessor or dict(type='S2LDataPreprocessor'))
         super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
+        preprocessor_cfg = dict(data_preprocessor or dict(type='S2LDataPreprocessor'),
+                                mean=preprocessor.mean.flatten().tolist(),
+                                std=preprocessor.std.flatten().tolist())
         if loc_hidden not in ('own', 'emit', 'mean'):
             raise ValueError(f"loc_hidden must be 'own', 'emit' or 'mean', got {loc_hidden!r}")
         self.vision_tower = MODELS.build(vision_tower)
@@ -106,9 +109,7 @@ class S2LModel(BaseModel):
             trainable=list(trainable), loc_hidden=loc_hidden, hidden_layer=hidden_layer,
             temperature=temperature, cm_weight=cm_weight, loc_weight=loc_weight,
             max_frames=max_frames, decoder=decoder, max_new_tokens=max_new_tokens,
-            force_loc=force_loc, data_preprocessor=dict(
-                data_preprocessor or dict(type='S2LDataPreprocessor'), mean=preprocessor.mean.flatten().tolist(),
-                std=preprocessor.std.flatten().tolist())))
+            force_loc=force_loc, data_preprocessor=preprocessor_cfg))
         self.tokenizer = load_tokenizer(**tokenizer)
         self.token_ids = token_ids(self.tokenizer)
         llm_module = build_llm(**llm)
