@@ -1,24 +1,22 @@
 """Named recipes: ``--scores align|align+uniform`` x ``--variant thesis|release``.
 
 ``thesis`` follows the text of chapter 3. ``release`` reproduces the official code
-(pytorch-CTVSUM) where it differs; every difference is listed in :data:`RELEASE`
-and applied by the functions here, so the CLI, the registered models and the
-configs share one definition.
+(pytorch-CTVSUM) where it differs. The score and protocol differences are defined
+here only, so the CLI, the registered models and the configs share them (the
+network and loss differences live in :mod:`mmvsumm.models.refinement`).
 """
 from __future__ import annotations
 
 from .errors import VSummInputError
 
-__all__ = ['SCORE_CHOICES', 'REFINED_CHOICES', 'VARIANTS', 'RELEASE_BATCH_SIZES',
-           'check_variant', 'score_options', 'protocol_options', 'method_label']
+__all__ = ['SCORE_CHOICES', 'REFINED_CHOICES', 'VARIANTS', 'check_variant', 'score_options',
+           'protocol_options', 'method_label']
 
 SCORE_CHOICES = {'align': ('align',), 'align+uniform': ('align', 'uniform')}
 # after contrastive refinement the uniqueness filter H ('filter') is available too
 REFINED_CHOICES = {**SCORE_CHOICES, 'align+filter': ('align', 'filter'),
                    'align+uniform+filter': ('align', 'uniform', 'filter')}
 VARIANTS = ('thesis', 'release')
-# the release's training batch sizes (videos per batch) per training set
-RELEASE_BATCH_SIZES = dict(tvsum=32, summe=8, yt8m=128)
 
 
 def check_variant(variant: str) -> str:

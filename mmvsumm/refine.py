@@ -36,7 +36,7 @@ class RefineConfig:
     lambda1: float = 0.5  # uniformity (0.25 with ratio 0.05 for the YT8M table)
     lambda2: float = 0.1  # uniqueness
     lambda3: float = 0.1  # filter
-    ratio: float = 0.1  # a: neighbours K = round(a T)
+    ratio: float = 0.1  # a: neighbours K = round(a T) (release: int(a T))
     frames: int = 200
     segment: int = 10  # m: frames per segment for the uniqueness loss
     batch_videos: int = 8

@@ -1,7 +1,7 @@
 # Contrastive refinement (table 3.1 "standard", (lambda1, a) = (0.5, 0.1)), transfer setting:
 # training on the other three eccv16 datasets, testing on all of summe (1 split); tables 3.2/3.3.
 #   python tools/train.py configs/vsumm/ctvsumm_4l1h_summe_transfer.py
-#   python tools/vsumm/train_splits.py configs/vsumm/ctvsumm_4l1h_summe_transfer.py  # every split, mean +- std
+#   python tools/vsumm/train_splits.py configs/vsumm/ctvsumm_4l1h_summe_transfer.py  # all splits
 _base_ = [
     './_base_/models/ctvsumm.py', './_base_/datasets/eccv16_summe.py',
     './_base_/schedules/adam_40e.py', './_base_/default_runtime.py'

@@ -1,7 +1,7 @@
 # Contrastive refinement (table 3.1 "standard", (lambda1, a) = (0.5, 0.1)), canonical setting:
 # 5 random 80/20 splits of tvsum (training on the 80 %); tables 3.2/3.3.
 #   python tools/train.py configs/vsumm/ctvsumm_4l1h_tvsum_canonical.py
-#   python tools/vsumm/train_splits.py configs/vsumm/ctvsumm_4l1h_tvsum_canonical.py  # every split, mean +- std
+#   python tools/vsumm/train_splits.py configs/vsumm/ctvsumm_4l1h_tvsum_canonical.py  # all splits
 _base_ = [
     './_base_/models/ctvsumm.py', './_base_/datasets/eccv16_tvsum.py',
     './_base_/schedules/adam_40e.py', './_base_/default_runtime.py'
