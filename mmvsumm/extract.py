@@ -156,19 +156,20 @@ def extract_dataset(video_dir: str | Path, out: str | Path, backbone: str = DEFA
                 if source in reusable:
                     previous.copy(previous[reusable[source]], handle, name=key)
                     report.reused.append(video.name)
-                    continue
-                feats = extract_features(video, backbone, weights, every, fps, size,
-                                         cache_dir=parts, progress=False, strict=strict)
-                (report.reused if feats.from_cache else report.extracted).append(video.name)
-                arrays = video_arrays(feats, video.stem)
-                if reference is not None:
-                    arrays.update(_annotations(reference, key, video.stem, arrays))
-                group = handle.create_group(key)
-                for item, value in arrays.items():
-                    group[item] = value
-                group.attrs.update(mmvsumm_source=source, file=video.name, backbone=backbone,
-                                   every=every, fps=fps if fps else 0.0, size=size,
-                                   video_fps=feats.fps)
+                    group = handle[key]
+                    arrays = {k: group[k][()] for k in ('n_frames', 'picks')}
+                else:
+                    feats = extract_features(video, backbone, weights, every, fps, size,
+                                             cache_dir=parts, progress=False, strict=strict)
+                    (report.reused if feats.from_cache else report.extracted).append(video.name)
+                    arrays = video_arrays(feats, video.stem)
+                    group = handle.create_group(key)
+                    group.update(arrays)
+                    group.attrs.update(mmvsumm_source=source, file=video.name,
+                                       backbone=backbone, every=every, fps=fps or 0.0,
+                                       size=size, video_fps=feats.fps)
+                if reference is not None and 'user_summary' not in group:
+                    group.update(_annotations(reference, key, video.stem, arrays))
     finally:
         if reference is not None:
             reference.close()
