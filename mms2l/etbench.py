@@ -49,6 +49,23 @@ OPTION_TASKS = ('rar', 'eca', 'rvq', 'gvq')
 MCQ_PREFIX = 'Best Option: ('  # what E.T.Chat appends to the prompt for a letter answer
 REQUIRED_KEYS = ('idx', 'task', 'source', 'video', 'duration', 'q')
 PLACEHOLDER_CAPTION = 'an event.'  # a DVC/SLC window whose summary is empty
+#: where the released prompts start prescribing the answer format (timestamps, which S2L
+#: never writes); ``summary`` prompts drop the text from there on.
+FORMAT_MARKERS = ('The format of your response should', 'Watch the video carefully')
+#: what a ``summary`` prompt asks for instead (ECA as thesis 4.4: a context-rich summary
+#: of the clip the caption refers to, then localised).
+SUMMARY_REQUESTS = dict(
+    tvg='Summarise the clip described above in detail.',
+    epm='Summarise in detail the clip that answers the question above.',
+    eca='Summarise in detail the clip the caption above refers to.',
+    tal='Summarise every clip in which the action above happens.',
+    evs='Summarise the clips that matter most for the topic above.',
+    vhd='Summarise in detail the highlight moments of the query above.',
+    dvc='Summarise each major event of the video in one short sentence.',
+    slc='Summarise each step of the video in one short sentence.',
+    tem='Summarise in detail the other clip that matches the referred one.',
+    gvq='Summarise in detail the clip that answers the question above.')
+PROMPT_STYLES = ('official', 'summary')
 
 
 class ETBenchError(ValueError):
@@ -108,6 +125,24 @@ def load_annotations(path: str | Path) -> list[dict]:
 def vid_times(sample: dict) -> list[float]:
     """Seconds referred to by the ``<vid>`` tokens of ``q`` (``src``, flattened)."""
     return [float(t) for t in np.asarray(sample.get('src') or [], dtype=np.float64).reshape(-1)]
+
+
+def model_query(sample: dict, style: str = 'official') -> tuple[str, list[float]]:
+    """The query the model gets and the times of its ``<vid>`` tokens.
+
+    ``official``: ``q`` as released. ``summary``: ``q`` up to the first of
+    :data:`FORMAT_MARKERS` followed by the task's :data:`SUMMARY_REQUESTS` entry (only
+    the ``src`` times of the kept ``<vid>`` tokens stay). RAR and RVQ always keep ``q``:
+    they are answered by an option letter.
+    """
+    if style not in PROMPT_STYLES:
+        raise ValueError(f'prompt style must be one of {PROMPT_STYLES}, got {style!r}')
+    query, times = sample['q'], vid_times(sample)
+    if style == 'official' or sample['task'] in ('rar', 'rvq'):
+        return query, times
+    cut = min([query.find(m) for m in FORMAT_MARKERS if m in query], default=len(query))
+    kept = query[:cut].rstrip()
+    return f"{kept} {SUMMARY_REQUESTS[sample['task']]}".strip(), times[:kept.count('<vid>')]
 
 
 def option_spans(sample: dict) -> np.ndarray:

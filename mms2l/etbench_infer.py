@@ -25,8 +25,8 @@ from typing import Iterable
 
 import numpy as np
 
-from .etbench import (MCQ_PREFIX, MCQ_TASKS, ETBenchError, answer_text, clean_text,
-                      load_annotations, sample_name, vid_times)
+from .etbench import (MCQ_PREFIX, MCQ_TASKS, PROMPT_STYLES, ETBenchError, answer_text,
+                      clean_text, load_annotations, model_query, sample_name, vid_times)
 from .inference import (DECODERS, build_pipeline, prepare, run, special_tokens,
                         with_answer_prefix)
 
@@ -53,8 +53,9 @@ def read_records(path: Path) -> list[dict]:
     return records
 
 
-def finished(parts: Path, samples: list[dict]) -> dict[int, dict]:
-    """Position -> last successful record over every part file, checked against ``samples``."""
+def finished(parts: Path, samples: list[dict], settings: dict) -> dict[int, dict]:
+    """Position -> last successful record over every part file, checked against ``samples``
+    and against the ``settings`` (checkpoint, decoder, prompt) of this run."""
     done: dict[int, dict] = {}
     for path in sorted(parts.glob('rank*.jsonl')):
         for record in read_records(path):
@@ -65,6 +66,10 @@ def finished(parts: Path, samples: list[dict]) -> dict[int, dict]:
                     f'{path}: a result for position {pos} (idx {record["idx"]}) does not match '
                     'the annotation file; these parts belong to another run, remove '
                     f'{parts} or choose another --out')
+            if record['settings'] != settings:
+                raise ETBenchError(
+                    f'{path}: position {pos} was answered with {record["settings"]}, this run '
+                    f'uses {settings}; rerun with those settings, or choose another --out')
             if 'error' not in record:
                 done[pos] = record
     return done
@@ -102,17 +107,22 @@ def _plain(result: dict) -> dict:
 
 
 def infer_sample(model, pipeline, sample: dict, video_root: Path,
-                 decoder: dict | None = None) -> dict:
-    """Answer one ETBench sample -> record ``{a, text, letter_text, locs, ...}``."""
+                 decoder: dict | None = None, prompt: str = 'official') -> dict:
+    """Answer one ETBench sample -> record ``{a, text, letter_text, locs, ...}``.
+    ``prompt``: the style of the summary prompt (see :func:`model_query`); the option
+    letter is always generated after the released ``q``."""
     video = video_root / sample['video']
     if not video.is_file():
         raise FileNotFoundError(f'{sample_name(sample)}: video not found: {video}')
-    packed = prepare(pipeline, video, sample['q'], duration=float(sample['duration']),
-                     vid_times=vid_times(sample), idx=sample['idx'], task=sample['task'])
+    meta = dict(duration=float(sample['duration']), idx=sample['idx'], task=sample['task'])
+    query, times = model_query(sample, prompt)
+    packed = prepare(pipeline, video, query, vid_times=times, **meta)
     specials = special_tokens(model.tokenizer)
     result = run(model, packed, decoder) if sample['task'] not in ('rar', 'rvq') else None
     letter_text = None
     if sample['task'] in MCQ_TASKS:
+        if query != sample['q']:
+            packed = prepare(pipeline, video, sample['q'], vid_times=vid_times(sample), **meta)
         prefix = model.tokenizer(MCQ_PREFIX, add_special_tokens=False)['input_ids']
         letter_result = run(model, with_answer_prefix(packed, prefix), decoder)
         letter_text = clean_text(letter_result['text'], specials)
@@ -130,12 +140,15 @@ def dist_env() -> tuple[int, int, int]:
 
 def run_shard(model, pipeline, samples: list[dict], video_root: Path, out: Path,
               rank: int = 0, world_size: int = 1, decoder: dict | None = None,
-              on_error: str = 'raise', progress: bool = True) -> dict:
+              prompt: str = 'official', on_error: str = 'raise', progress: bool = True,
+              checkpoint: str | None = None) -> dict:
     """Answer this rank's unfinished samples, appending each to its part file.
     Returns counts ``{done_before, answered, failed}``."""
     from tqdm import tqdm
     parts = parts_dir(out)
-    done = finished(parts, samples) if parts.exists() else {}
+    settings = json.loads(json.dumps(dict(checkpoint=checkpoint, decoder=decoder or model.decoder,
+                                          prompt=prompt)))  # as the parts store them
+    done = finished(parts, samples, settings) if parts.exists() else {}
     todo = [p for p in range(rank, len(samples), world_size) if p not in done]
     writer = PartWriter(parts / f'rank{rank}.jsonl')
     counts = dict(done_before=len(range(rank, len(samples), world_size)) - len(todo),
@@ -144,9 +157,10 @@ def run_shard(model, pipeline, samples: list[dict], video_root: Path, out: Path,
         for pos in tqdm(todo, desc=f'ETBench rank {rank}', position=rank, disable=not progress,
                         dynamic_ncols=True):
             sample = samples[pos]
-            record = dict(pos=pos, idx=sample['idx'], task=sample['task'], video=sample['video'])
+            record = dict(pos=pos, idx=sample['idx'], task=sample['task'], video=sample['video'],
+                          settings=settings)
             try:
-                record.update(infer_sample(model, pipeline, sample, video_root, decoder))
+                record.update(infer_sample(model, pipeline, sample, video_root, decoder, prompt))
                 counts['answered'] += 1
             except Exception as err:  # noqa: BLE001  recorded, counted and reported
                 if on_error == 'raise':
@@ -202,6 +216,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument('--out', required=True, help='prediction file to write (PRED.json)')
     parser.add_argument('--decoder', choices=sorted(DECODERS), default=None,
                         help="timestamp decoder (default: the model's)")
+    parser.add_argument('--prompt', choices=PROMPT_STYLES, default='official',
+                        help='official: q as released; summary: q without its answer-format '
+                             'instructions, asking for a summary instead (thesis 4.4)')
     parser.add_argument('--device', default=None,
                         help='default: cuda:LOCAL_RANK if available, else cpu')
     parser.add_argument('--on-error', choices=('raise', 'record'), default='raise',
@@ -244,7 +261,8 @@ def _infer(args: argparse.Namespace) -> int:
     pipeline = build_pipeline(model, _test_pipeline(Config.fromfile(args.config)))
     decoder = dict(type=DECODERS[args.decoder]) if args.decoder else None
     counts = run_shard(model, pipeline, samples, video_root, out, rank, world_size, decoder,
-                       args.on_error, progress=not args.no_progress)
+                       args.prompt, args.on_error, progress=not args.no_progress,
+                       checkpoint=str(Path(args.checkpoint).resolve()))
     print(f'rank {rank}: {counts["answered"]} answered, {counts["failed"]} failed, '
           f'{counts["done_before"]} already done', flush=True)
     if world_size > 1:

@@ -214,6 +214,35 @@ def test_option_letter_formats(text, letter):
     assert answer == (f'({letter})' if letter else text)
 
 
+def test_summary_prompt_drops_the_format_instructions():
+    from mms2l.etbench import SUMMARY_REQUESTS, model_query
+    eca = dict(task='eca', src=[1, 2, 3, 4, 5, 6],
+               q="Which clip shows 'a dog runs'? (A) <vid> - <vid> (B) <vid> - <vid>. "
+                 'The format of your response should be (A) or (B), see <vid> - <vid>.')
+    assert model_query(eca) == (eca['q'], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    query, times = model_query(eca, 'summary')
+    assert query == ("Which clip shows 'a dog runs'? (A) <vid> - <vid> (B) <vid> - <vid>. "
+                     + SUMMARY_REQUESTS['eca'])
+    assert times == [1.0, 2.0, 3.0, 4.0]  # the <vid>s cut away take their times along
+    dvc = dict(task='dvc', q='Cooking video. Watch the video carefully and list events.')
+    assert model_query(dvc, 'summary')[0] == 'Cooking video. ' + SUMMARY_REQUESTS['dvc']
+    rvq = dict(task='rvq', q='What at <vid>? The format of your response should be (X).', src=[2])
+    assert model_query(rvq, 'summary') == (rvq['q'], [2.0])  # answered by a letter
+
+
+def test_summary_prompt_run_and_settings_kept_on_resume(etbench_ann, tiny_checkpoint, tmp_path,
+                                                        capsys):
+    ann = subset(etbench_ann, [1, 11], 'prompt')  # ECA, GVQ
+    out = tmp_path / 'pred.json'
+    assert run_cli(*infer_args(ann, tiny_checkpoint, out, '--prompt', 'summary')) == 0
+    preds = json.loads(out.read_text())
+    assert re.fullmatch(r'\([A-D]\)', preds[0]['a'])
+    assert re.search(SPAN + r'\.$', preds[1]['a'])
+    assert all(r['settings']['prompt'] == 'summary' for r in part_records(out))
+    assert run_cli(*infer_args(ann, tiny_checkpoint, out)) == 2  # official prompt: refused
+    assert "was answered with {'checkpoint'" in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------ resume
 def test_kill_and_restart_neither_redoes_nor_loses_samples(full_run, etbench_ann, tiny_checkpoint,
                                                           tmp_path):
