@@ -53,6 +53,9 @@ def with_split(cfg: Config, index: int, work_dir: str) -> Config:
         dataset['split_index'] = index
     cfg.split_index = index
     cfg.work_dir = work_dir
+    # one logger/visualizer instance per run (mmengine appends the start time; two
+    # splits started in the same second would otherwise share the first one's)
+    cfg.experiment_name = '_'.join(Path(work_dir).parts[-2:])
     return cfg
 
 
