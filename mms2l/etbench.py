@@ -117,6 +117,8 @@ def load_annotations(path: str | Path) -> list[dict]:
         raise ETBenchError(f'{path}: not valid JSON ({err})') from err
     if not isinstance(samples, list):
         raise ETBenchError(f'{path}: expected a JSON list of samples, got {type(samples).__name__}')
+    if not samples:
+        raise ETBenchError(f'{path}: the list of samples is empty')
     for position, sample in enumerate(samples):
         check_sample(sample, position)
     return samples

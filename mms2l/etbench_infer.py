@@ -177,7 +177,7 @@ def run_shard(model, pipeline, samples: list[dict], video_root: Path, out: Path,
 def merge(samples: list[dict], out: Path) -> dict:
     """Write ``out``: ``samples`` with each answer in ``a`` (atomic replace). Samples whose
     last attempt failed get ``a = ""`` (the official script counts them as failed parses).
-    Returns ``{samples, failed: [(idx, error), ...]}``."""
+    Returns ``{samples, failed: [(sample name, error), ...]}``."""
     answers: dict[int, dict] = {}
     for path in sorted(parts_dir(out).glob('rank*.jsonl')):
         for record in read_records(path):
@@ -193,7 +193,7 @@ def merge(samples: list[dict], out: Path) -> dict:
     tmp = out.with_name(out.name + '.tmp')
     tmp.write_text(json.dumps(merged, indent=1))
     os.replace(tmp, out)
-    failed = [(answers[p]['idx'], answers[p]['error']) for p in sorted(answers)
+    failed = [(sample_name(samples[p], p), answers[p]['error']) for p in sorted(answers)
               if 'error' in answers[p]]
     return dict(samples=len(merged), failed=failed)
 
@@ -209,7 +209,8 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         'infer', help='answer ETBench samples with a trained S2L model (resumable, sharded)',
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--config', required=True, help='config whose test pipeline preprocesses')
+    parser.add_argument('--config', default=None,
+                        help="config whose test pipeline preprocesses (default: the checkpoint's)")
     parser.add_argument('--checkpoint', required=True, help='directory written by save_pretrained')
     parser.add_argument('--annotations', required=True, help='etbench_vid_v1.0.json')
     parser.add_argument('--video-root', required=True, help='folder the samples\' "video" is in')
@@ -258,7 +259,8 @@ def _infer(args: argparse.Namespace) -> int:
         torch.distributed.init_process_group('gloo', timeout=timedelta(days=7))
     device = args.device or (f'cuda:{local_rank}' if torch.cuda.is_available() else 'cpu')
     model = S2LModel.from_pretrained(args.checkpoint).to(device).eval()
-    pipeline = build_pipeline(model, _test_pipeline(Config.fromfile(args.config)))
+    pipeline = build_pipeline(model, _test_pipeline(Config.fromfile(args.config))
+                              if args.config else None)
     decoder = dict(type=DECODERS[args.decoder]) if args.decoder else None
     counts = run_shard(model, pipeline, samples, video_root, out, rank, world_size, decoder,
                        args.prompt, args.on_error, progress=not args.no_progress,
@@ -270,8 +272,8 @@ def _infer(args: argparse.Namespace) -> int:
     if rank == 0:
         summary = merge(samples, out)
         print(f'wrote {summary["samples"]} samples to {out}')
-        for idx, error in summary['failed']:
-            print(f'failed: sample idx {idx}: {error}')
+        for name, error in summary['failed']:
+            print(f'failed: {name}: {error}')
     if world_size > 1:
         torch.distributed.destroy_process_group()
     return 0

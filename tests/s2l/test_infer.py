@@ -36,8 +36,10 @@ def tiny_checkpoint(tiny_cfg, tmp_path_factory) -> Path:
     return model.save_pretrained(tmp_path_factory.mktemp('s2l_ckpt') / 'saved')
 
 
-def infer_args(ann: Path, ckpt: Path, out: Path, *extra: str) -> list[str]:
-    return ['infer', '--config', str(TINY_CONFIG), '--checkpoint', str(ckpt),
+def infer_args(ann: Path, ckpt: Path, out: Path, *extra: str,
+               config: Path | None = TINY_CONFIG) -> list[str]:
+    """``infer`` arguments; ``config=None`` leaves preprocessing to the checkpoint."""
+    return ['infer', *(['--config', str(config)] if config else []), '--checkpoint', str(ckpt),
             '--annotations', str(ann), '--video-root', str(ann.parent / 'videos'),
             '--out', str(out), '--no-progress', *extra]
 
@@ -234,7 +236,7 @@ def test_summary_prompt_run_and_settings_kept_on_resume(etbench_ann, tiny_checkp
                                                         capsys):
     ann = subset(etbench_ann, [1, 11], 'prompt')  # ECA, GVQ
     out = tmp_path / 'pred.json'
-    assert run_cli(*infer_args(ann, tiny_checkpoint, out, '--prompt', 'summary')) == 0
+    assert run_cli(*infer_args(ann, tiny_checkpoint, out, '--prompt', 'summary', config=None)) == 0
     preds = json.loads(out.read_text())
     assert re.fullmatch(r'\([A-D]\)', preds[0]['a'])
     assert re.search(SPAN + r'\.$', preds[1]['a'])
@@ -316,6 +318,9 @@ def test_unknown_task_and_missing_keys_name_the_sample(etbench_ann, tmp_path):
     (tmp_path / 'b.json').write_text(json.dumps(samples))
     with pytest.raises(ETBenchError, match=r"sample idx 5 .*missing keys \['duration'\]"):
         load_annotations(tmp_path / 'b.json')
+    (tmp_path / 'c.json').write_text('[]')
+    with pytest.raises(ETBenchError, match='c.json: the list of samples is empty'):
+        load_annotations(tmp_path / 'c.json')
 
 
 def test_missing_video_raises_or_is_a_counted_failure(etbench_ann, tiny_checkpoint, tmp_path,
@@ -330,7 +335,8 @@ def test_missing_video_raises_or_is_a_counted_failure(etbench_ann, tiny_checkpoi
     assert run_cli(*infer_args(ann, tiny_checkpoint, out, '--on-error', 'record')) == 0
     preds = json.loads(out.read_text())
     assert preds[1]['a'] == '' and preds[0]['a'] != '' and len(preds) == 2
-    assert 'failed: sample idx 4: FileNotFoundError' in capsys.readouterr().out
+    assert 'failed: sample idx 4 at position 1 (epm, ego4d_nlq): FileNotFoundError' \
+        in capsys.readouterr().out
     assert run_cli(*infer_args(ann, tiny_checkpoint, out, '--on-error', 'record')) == 0
     tries = [r['pos'] for r in part_records(out)]
     assert tries == [0, 1, 1]  # the failed sample is retried (and fails again), the other not
