@@ -96,10 +96,16 @@ def check_sample(sample: Any, position: int) -> None:
                            f"got {sample['duration']!r}")
     if not isinstance(sample['q'], str) or not isinstance(sample['video'], str):
         raise ETBenchError(f'{name}: q and video must be strings')
+    try:
+        times = np.asarray(vid_times(sample))
+    except (TypeError, ValueError) as err:
+        raise ETBenchError(
+            f'{name}: src must hold numbers (seconds), got {sample["src"]!r}') from err
+    if not np.isfinite(times).all() or (times < 0).any():
+        raise ETBenchError(f'{name}: src times must be finite and >= 0, got {times.tolist()}')
     vids = sample['q'].count('<vid>')
-    src = sample.get('src') or []
-    if vids != len(src):
-        raise ETBenchError(f'{name}: q has {vids} <vid> tokens but src holds {len(src)} times')
+    if vids != len(times):
+        raise ETBenchError(f'{name}: q has {vids} <vid> tokens but src holds {len(times)} times')
     if sample['task'] in OPTION_TASKS:
         options = sample.get('o')
         if not isinstance(options, list) or not 2 <= len(options) <= 26:
@@ -148,16 +154,16 @@ def model_query(sample: dict, style: str = 'official') -> tuple[str, list[float]
 
 
 def option_spans(sample: dict) -> np.ndarray:
-    """ECA options as spans (K, 2) in seconds: ``o`` holds ``[s, e]`` pairs."""
+    """ECA options as spans (K, 2) in seconds, start <= end: ``o`` holds ``[s, e]`` pairs."""
     try:
         spans = np.asarray(sample['o'], dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise ETBenchError(
             f'{sample_name(sample)}: ECA options must be [start, end] pairs') from err
-    if spans.ndim != 2 or spans.shape[1] != 2:
-        raise ETBenchError(f'{sample_name(sample)}: ECA options must be [start, end] pairs, '
-                           f'got shape {spans.shape}')
-    return spans
+    if spans.ndim != 2 or spans.shape[1] != 2 or not np.isfinite(spans).all():
+        raise ETBenchError(f'{sample_name(sample)}: ECA options must be [start, end] pairs of '
+                           f'finite numbers, got {sample["o"]!r}')
+    return np.sort(spans, axis=1)  # an option written end first is still that span
 
 
 # ------------------------------------------------------------------ answers

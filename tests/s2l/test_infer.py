@@ -318,6 +318,20 @@ def test_unknown_task_and_missing_keys_name_the_sample(etbench_ann, tmp_path):
     (tmp_path / 'b.json').write_text(json.dumps(samples))
     with pytest.raises(ETBenchError, match=r"sample idx 5 .*missing keys \['duration'\]"):
         load_annotations(tmp_path / 'b.json')
+    del samples[5]
+    samples[0]['src'] = [-1.0]  # RAR: one <vid>
+    (tmp_path / 'd.json').write_text(json.dumps(samples))
+    with pytest.raises(ETBenchError, match=r'sample idx 0 .*src times must be finite and >= 0'):
+        load_annotations(tmp_path / 'd.json')
+    samples[0]['src'] = [1.0, 2.0]
+    (tmp_path / 'e.json').write_text(json.dumps(samples))
+    with pytest.raises(ETBenchError, match=r'sample idx 0 .*1 <vid> tokens but src holds 2'):
+        load_annotations(tmp_path / 'e.json')
+    samples[0]['src'] = [1.0]
+    samples[1]['o'][2] = ['x', 3]  # ECA
+    (tmp_path / 'f.json').write_text(json.dumps(samples))
+    with pytest.raises(ETBenchError, match=r'sample idx 1 .*ECA options must be \[start, end\]'):
+        load_annotations(tmp_path / 'f.json')
     (tmp_path / 'c.json').write_text('[]')
     with pytest.raises(ETBenchError, match='c.json: the list of samples is empty'):
         load_annotations(tmp_path / 'c.json')
