@@ -32,9 +32,14 @@ def test_dataset_and_metric_reproduce_the_cli_split(tvsum_h5):
 
 
 def test_dataset_train_subset_and_all_videos(summe_h5):
+    from mmvsumm import VSummInputError
     h5, _, _ = summe_h5
     train = DATASETS.build(dict(type='Eccv16Dataset', ann_file=str(h5), dataset='summe',
-                                setting='augmented', split_index=0, subset='train'))
+                                setting='canonical', split_index=0, subset='train'))
     every = DATASETS.build(dict(type='Eccv16Dataset', ann_file=str(h5), dataset='summe'))
-    assert len(train) == 20 and len(every) == 25  # train keeps only this file's videos
+    assert len(train) == 20 and len(every) == 25
+    augmented = dict(type='Eccv16Dataset', ann_file=str(h5), dataset='summe',
+                     setting='augmented', split_index=0, subset='train')
+    with pytest.raises(VSummInputError, match='eccv16_dataset_tvsum_google_pool5.h5: not found'):
+        DATASETS.build(augmented)  # the other datasets' h5 files belong next to this one
     assert np.asarray(every[0]['features']).ndim == 2
