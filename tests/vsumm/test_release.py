@@ -91,3 +91,29 @@ def test_release_refined_scores_equal_the_release(dataset):
     want = release_postprocess([laln, lunif, uniq], dataset)
     got = model(features=[feats], record=[None], mode='predict')[0]['pred_score']
     np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+@pytest.mark.parametrize('fixture,dataset', [('tvsum_h5', 'tvsum'), ('summe_h5', 'summe')])
+def test_cli_variant_release_equals_the_release_end_to_end(request, tmp_path, fixture, dataset):
+    import json
+
+    from mmvsumm.cli import main
+    h5, anno, _ = request.getfixturevalue(fixture)
+    out = tmp_path / 'report.json'
+    assert main(['evaluate', '--dataset', dataset, '--h5', str(h5), '--anno', str(anno),
+                 '--setting', 'transfer', '--variant', 'release', '--json', str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report['protocol']['rank_level'] == 'step' and report['protocol']['value_scale'] == 1000
+    records = read_eccv16(h5)
+    if dataset == 'tvsum':
+        attach_tvsum_scores(records, anno)
+    for video in report['videos']:
+        record = records[video['name'].split('/')[-1]]
+        feats = record.features.astype(np.float64)
+        scores = release_postprocess(list(release_terms(feats, feats, 0.1)), dataset)
+        users = record.user_scores if dataset == 'tvsum' else record.user_summary
+        tau, rho = release_rank(scores, users[:, ::15])
+        f1 = release_f1(scores, record.change_points, record.n_frames, record.picks,
+                        record.user_summary, 'mean' if dataset == 'tvsum' else 'max')
+        assert (video['kendall'], video['spearman']) == pytest.approx((tau, rho), abs=1e-5)
+        assert video['f1'] == pytest.approx(100 * f1, abs=1e-5)
