@@ -26,19 +26,30 @@ def test_config_builds_dataset_and_metric(request, name, fixture, videos):
     assert metric.protocol.f1_reduction == ('mean' if data_cfg.dataset == 'tvsum' else 'max')
 
 
-def test_runner_validates_the_zero_shot_model(tmp_path, tvsum_h5):
+@pytest.mark.parametrize('name,variant', [('zero_shot_tvsum.py', 'thesis'),
+                                          ('zero_shot-release_tvsum.py', 'release')])
+def test_runner_validates_the_zero_shot_model(tmp_path, tvsum_h5, name, variant):
     from mmengine.runner import Runner
 
     from mmvsumm.evaluate import run_evaluation
+    from mmvsumm.metrics.protocol import Protocol
+    from mmvsumm.presets import protocol_options
     h5, anno, _ = tvsum_h5
-    cfg = Config.fromfile(CONFIGS / 'zero_shot_tvsum.py')
+    cfg = Config.fromfile(CONFIGS / name)
     cfg.val_dataloader.dataset.update(ann_file=str(h5), tvsum_anno=str(anno), split_index=3)
     cfg.work_dir = str(tmp_path)
     metrics = Runner.from_cfg(cfg).val()
-    want = run_evaluation(h5, 'tvsum', 'canonical', anno=anno).splits[3]
+    want = run_evaluation(h5, 'tvsum', 'canonical', variant=variant, anno=anno,
+                          protocol=Protocol('tvsum', **protocol_options(variant))).splits[3]
     assert metrics['vsumm/f1'] == pytest.approx(want.f1)
     assert metrics['vsumm/kendall'] == pytest.approx(want.kendall)
     assert metrics['vsumm/spearman'] == pytest.approx(want.spearman)
+
+
+def test_release_zero_shot_summe_config():
+    cfg = Config.fromfile(CONFIGS / 'zero_shot-release_summe.py')
+    assert (cfg.model.variant, cfg.model.dataset) == ('release', 'summe')
+    assert cfg.val_evaluator.dataset == 'summe' and cfg.val_evaluator.rank_level == 'step'
 
 
 TRAIN_CONFIGS = sorted(p.name for p in CONFIGS.glob('*.py') if not p.name.startswith('zero'))
