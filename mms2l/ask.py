@@ -12,19 +12,32 @@ whatever the video's resolution.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
+from .decoding import threshold_decode
 from .etbench import clean_text, span_text, split_summaries
 from .inference import DECODERS, localize, special_tokens
 
 
+def threshold_levels(decoder: dict) -> list[float]:
+    """The thresholds (on the min-max scaled curve) of a ``threshold`` decoder, else []."""
+    if decoder['type'] != 'threshold':
+        return []
+    default = inspect.signature(threshold_decode).parameters['threshold'].default
+    levels = decoder.get('threshold', default)
+    return [float(levels)] if np.isscalar(levels) else [float(t) for t in levels]
+
+
 def plot_loc(curve: np.ndarray, segments: np.ndarray, sec_per_frame: float, title: str,
-             path: Path) -> Path:
-    """Save the similarity curve (T,) against time with ``segments`` (N, 2, seconds) shaded."""
+             path: Path, thresholds: Sequence[float] = ()) -> Path:
+    """Save the similarity curve (T,) against time with ``segments`` (N, 2, seconds) shaded
+    and each threshold (a fraction of the curve's min-max range) drawn as a dashed line."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -36,6 +49,11 @@ def plot_loc(curve: np.ndarray, segments: np.ndarray, sec_per_frame: float, titl
                        label='decoded segment' if n == 0 else None)
         ax.plot(times, curve, marker='o', markersize=3, color='tab:blue',
                 label='cosine similarity')
+        low, high = float(np.min(curve)), float(np.max(curve))
+        for t in thresholds:
+            ax.axhline(low + t * (high - low), color='tab:gray', linestyle='--', linewidth=1,
+                       label=f'threshold {t:g} (min-max scaled)')
+        ax.ticklabel_format(axis='y', useOffset=False)
         ax.set_xlim(0, len(curve) * sec_per_frame)
         ax.set_xlabel('time (s)')
         ax.set_ylabel('S(<loc>, frame)')
@@ -54,6 +72,7 @@ def ask(model, video: str | Path, query: str, out_dir: Path,
     JSON-ready result (``answer``, per ``<loc>`` ``summary``, ``segments`` (seconds),
     ``scores``, ``curve`` and ``png``, the plot's file name inside ``out_dir``)."""
     result = localize(model, video, query, decoder=decoder)
+    decoder = dict(decoder or model.decoder)
     specials = special_tokens(model.tokenizer)
     summaries = split_summaries(result['text'], specials)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -61,11 +80,12 @@ def ask(model, video: str | Path, query: str, out_dir: Path,
     locs = []
     for m, (summary, loc) in enumerate(zip(summaries, result['locs'])):
         png = plot_loc(np.asarray(loc['curve']), np.asarray(loc['segments']), spf,
-                       f'<loc> {m}: {summary or "(empty summary)"}', out_dir / f'loc{m}.png')
+                       f'<loc> {m}: {summary or "(empty summary)"}', out_dir / f'loc{m}.png',
+                       threshold_levels(decoder))
         locs.append(dict(summary=summary, segments=np.asarray(loc['segments']).tolist(),
                          scores=np.asarray(loc['scores']).tolist(),
                          curve=np.asarray(loc['curve']).tolist(), png=png.name))
-    record = dict(video=str(video), query=query, decoder=decoder or model.decoder,
+    record = dict(video=str(video), query=query, decoder=decoder,
                   answer=clean_text(result['text'], specials),
                   forced_loc=bool(result['forced_loc']),
                   sec_per_frame=spf, num_frames=len(result['locs'][0]['curve']) if locs else None,

@@ -69,3 +69,14 @@ def test_ask_default_out_and_missing_video(checkpoint, tmp_path, monkeypatch, ca
     assert (tmp_path / 's2l_ask' / video.stem / 'loc0.png').is_file()
     assert main(['ask', str(tmp_path / 'nope.mp4'), 'q', '--checkpoint', str(checkpoint)]) == 2
     assert f'error: video not found: {tmp_path / "nope.mp4"}' in capsys.readouterr().err
+
+
+def test_threshold_lines_are_the_decoders_thresholds():
+    from mms2l.ask import threshold_levels
+    from mms2l.decoding import threshold_decode
+    curve = np.array([0.1, 0.5, 0.9, 0.4, 0.62, 0.2])
+    (level,) = threshold_levels(dict(type='threshold'))  # the decoder's default
+    for got, want in zip(threshold_decode(curve), threshold_decode(curve, threshold=level)):
+        np.testing.assert_array_equal(got, want)
+    assert threshold_levels(dict(type='threshold', threshold=[0.3, 0.6])) == [0.3, 0.6]
+    assert threshold_levels(dict(type='critical_point', sigma=1.0)) == []
