@@ -83,7 +83,7 @@ def sample_name(results: dict) -> str:
     return f"sample {results.get('idx')} ({results.get('video_path')})"
 
 
-def check_frames(frames: np.ndarray, where: str) -> None:
+def check_hwc_frames(frames: np.ndarray, where: str) -> None:
     """Frames must be (T, H, W, 3) uint8 RGB: a missing or other channel axis is refused."""
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f'{where}: frames must be (T, H, W, 3) RGB, got shape '
@@ -111,7 +111,7 @@ class LoadVideoFrames:
             if len(frames) == 0:
                 raise ValueError(f'{path}: zero frames')
             if frames.dtype == np.uint8:  # frames, not features
-                check_frames(frames, str(path))
+                check_hwc_frames(frames, str(path))
             duration = results.get('duration') or len(frames) / results.get('fps', self.fps)
             times = sample_times(duration, self.fps, self.max_frames)
             index = np.minimum((times / duration * len(frames)).astype(int), len(frames) - 1)
@@ -133,7 +133,7 @@ class ResizeCenterCrop:
         self.size = size
 
     def __call__(self, results: dict) -> dict:
-        check_frames(np.asarray(results['frames']), sample_name(results))
+        check_hwc_frames(np.asarray(results['frames']), sample_name(results))
         frames = torch.as_tensor(np.ascontiguousarray(results['frames'])).permute(0, 3, 1, 2)
         h, w = frames.shape[-2:]
         scale = self.size / min(h, w)

@@ -8,9 +8,13 @@ generated from :data:`CASES` (``python -m tests.reliability.matrix_doc``).
 """
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import math
 import re
+import shutil
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -464,6 +468,106 @@ def _(tmp):
     return Trial(_extract(path, tmp), (str(path),))
 
 
+# ---------------------------------------------------------------- vsumm: videos, caches, scores
+def _tiny_video(path: Path, frames: int = 60, **options: str) -> Path:
+    """A 32x32 MPEG-4 clip of noise frames at 10 fps (``options`` go to the muxer)."""
+    import av
+    pixels = np.random.default_rng(0).integers(0, 256, (frames, 32, 32, 3), np.uint8)
+    with av.open(str(path), 'w', options=options) as container:
+        stream = container.add_stream('mpeg4', rate=10)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, 'yuv420p'
+        for frame in pixels:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format='rgb24')))
+        container.mux(stream.encode())
+    return path
+
+
+def _truncated_video(tmp: Path) -> Path:
+    """A 60-frame clip with its index first (faststart), cut at 60 %."""
+    data = _tiny_video(tmp / 'full.mp4', movflags='faststart').read_bytes()
+    cut = tmp / 'cut.mp4'
+    cut.write_bytes(data[:int(len(data) * 0.6)])
+    return cut
+
+
+def _sample_video(path: Path, strict: bool) -> Callable[[], Any]:
+    def call():
+        from mmvsumm.io.video import VideoSampler
+        sampler = VideoSampler(path, every=5, size=32, strict=strict)
+        return dict(frames=np.stack([rgb for _, rgb in sampler]), picks=sampler.picks,
+                    n_frames=sampler.n_frames)
+    return call
+
+
+@case('video-truncated', 'vsumm', 'video', 'MP4 cut at 60 % (index first)',
+      'mmvsumm summarize / extract (VideoSampler)', UserWarning, 'file + frames read',
+      fallback='the frames read are used (an error with --strict)')
+def _(tmp):
+    cut = _truncated_video(tmp)
+
+    def check(out):
+        assert 0 < out['n_frames'] < 60 and len(out['frames']) == len(out['picks'])
+    return Trial(_sample_video(cut, strict=False), (str(cut), 'of 60 frames'), check)
+
+
+@case('video-truncated-strict', 'vsumm', 'video', 'MP4 cut at 60 %, --strict',
+      'mmvsumm summarize --strict', VSummInputError, 'file + frames read')
+def _(tmp):
+    cut = _truncated_video(tmp)
+    return Trial(_sample_video(cut, strict=True), (str(cut), 'of 60 frames'))
+
+
+@case('feature-cache-corrupt', 'vsumm', 'array', 'feature cache .npz cut short',
+      'mmvsumm summarize / extract (feature cache)', UserWarning, 'file',
+      fallback='the cache is treated as absent and rebuilt')
+def _(tmp):
+    from mmvsumm.io.feature_cache import read_feature_cache, write_feature_cache
+    path = tmp / 'features.npz'
+    write_feature_cache(path, np.ones((4, 8), np.float32), np.arange(4) * 15, 60, 30.0)
+    path.write_bytes(path.read_bytes()[:200])
+
+    def check(items):
+        assert items is None
+    return Trial(lambda: read_feature_cache(path), (str(path), 'corrupt feature cache'), check)
+
+
+@case('scores-nan-prediction', 'vsumm', 'array', 'importance prediction holding NaN',
+      'rank_correlation / f1_score (evaluate)', VSummInputError, 'index of the first NaN')
+def _(tmp):
+    from mmvsumm.metrics.functional import rank_correlation
+    pred = np.arange(10.0)
+    pred[[3, 7]] = np.nan
+    users = np.stack([np.arange(10.0), np.arange(10.0)[::-1]])
+    return Trial(lambda: rank_correlation(pred, users), ('prediction', 'index 3'))
+
+
+@case('scores-constant-video', 'vsumm', 'h5', 'video whose features are all equal (constant '
+      'prediction)', 'mmvsumm evaluate (run_evaluation)', VSummInputError, 'video')
+def _(tmp):
+    from mmvsumm.evaluate import run_evaluation
+    from mmvsumm.splits import Split, write_dsnet_yml
+
+    from ..vsumm.h5fixture import synthetic_video, write_h5
+    rng = np.random.default_rng(3)
+    videos = {f'video_{i}': synthetic_video(rng, 30) for i in (1, 2)}
+    videos['video_2']['features'][:] = 1.0
+    h5, splits = tmp / 'mine.h5', tmp / 'mine.yml'
+    write_h5(h5, videos)
+    write_dsnet_yml([Split((), ('mine/video_1', 'mine/video_2'))], splits)
+    return Trial(lambda: run_evaluation(h5, 'summe', split_file=splits),
+                 ('mine/video_2', 'prediction is constant', '--on-bad-video skip'))
+
+
+@case('tvsum-annotator-count', 'vsumm', 'h5', 'TVSum h5 with 5 annotators instead of 20',
+      'mmvsumm evaluate (check_annotators)', VSummInputError, 'video + array + counts')
+def _(tmp):
+    from mmvsumm.evaluate import check_annotators
+    from mmvsumm.io.h5 import read_eccv16
+    path = _vsumm_h5(tmp, lambda v: None)
+    return Trial(lambda: check_annotators(read_eccv16(path), 'tvsum'),
+                 ('video_1', 'user_summary has 5 annotator rows', '20'))
+
+
 # ---------------------------------------------------------------- s2l: ETSum annotations
 def _etsum(tmp: Path, items: Any, name: str = 'ann.json') -> tuple[Path, Callable[[], Any]]:
     """Write ``items`` (or raw text) as an ETSum file -> (path, build the dataset)."""
@@ -734,6 +838,137 @@ def _(tmp):
         assert [f['key'] for f in failed] == ['1']
         assert condenser.calls == 2 + 3  # two good samples once, the bad one 1 + 2 retries
     return Trial(call, (str(path), 'sample 1', 'summary lines'), check)
+
+
+# ---------------------------------------------------------------- s2l: checkpoints, model inputs
+@functools.lru_cache(maxsize=None)
+def _saved_s2l() -> Path:
+    """A tiny S2L model saved once per process (``save_pretrained``), removed at exit."""
+    import copy
+
+    from mmengine.config import Config
+
+    from mms2l.testing import make_tiny_etsum
+
+    from ..s2l.conftest import TINY_CONFIG, build_model, point_config_at
+    root = Path(tempfile.mkdtemp(prefix='matrix_s2l_'))
+    atexit.register(shutil.rmtree, root, True)
+    make_tiny_etsum(root / 'data', num_train=1, num_val=1)
+    cfg = point_config_at(Config.fromfile(str(TINY_CONFIG)), root / 'data')
+    build_model(copy.deepcopy(cfg.model.to_dict())).save_pretrained(root / 'saved')
+    return root / 'saved'
+
+
+def _broken_s2l(tmp: Path, damage: Callable[[Path], None]) -> tuple[Path, Callable[[], Any]]:
+    """A copy of the saved tiny model, damaged -> (its folder, load it)."""
+    folder = tmp / 'ckpt'
+    shutil.copytree(_saved_s2l(), folder)
+    damage(folder)
+
+    def call():
+        from mms2l.models import S2LModel
+        return S2LModel.from_pretrained(folder)
+    return folder, call
+
+
+def _cut(path: Path, keep: float = 0.5) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * keep)])
+
+
+_S2L_DAMAGE = {  # id: (bad input, damage, expected error, what the message must name)
+    's2l-ckpt-no-adapter': ('S2L checkpoint without adapter/',
+                            lambda d: shutil.rmtree(d / 'adapter'), FileNotFoundError,
+                            ('adapter', 'missing from the S2L checkpoint')),
+    's2l-ckpt-heads-truncated': ('truncated heads.safetensors',
+                                 lambda d: _cut(d / 'heads.safetensors'), ValueError,
+                                 ('heads.safetensors', 'not a complete safetensors')),
+    's2l-ckpt-config-malformed': ('s2l_config.json cut mid-file',
+                                  lambda d: _cut(d / 's2l_config.json'), ValueError,
+                                  ('s2l_config.json', 'not valid JSON')),
+    's2l-ckpt-config-not-s2l': ('s2l_config.json holding {}',
+                                lambda d: (d / 's2l_config.json').write_text('{}'), ValueError,
+                                ('s2l_config.json', 'not an S2L config')),
+}
+
+
+def _s2l_ckpt_case(id: str, bad_input: str, damage: Callable[[Path], None], error: type,
+                   names: tuple[str, ...]) -> None:
+    @case(id, 's2l', 'checkpoint', bad_input, 'S2LModel.from_pretrained (mms2l infer/ask)',
+          error, 'file', timeout=180)
+    def _(tmp):
+        folder, call = _broken_s2l(tmp, damage)
+        return Trial(call, (str(folder), *names))
+
+
+for _id, (_bad, _damage, _error, _names) in _S2L_DAMAGE.items():
+    _s2l_ckpt_case(_id, _bad, _damage, _error, _names)
+
+
+@case('s2l-model-frames-no-channel', 's2l', 'array',
+      'frames tensor (T, H, W) without channel axis reaching the model',
+      'S2LDataPreprocessor (training / mms2l infer)', ValueError, 'sample + video')
+def _(tmp):
+    import torch
+
+    from mms2l.models.data_preprocessor import S2LDataPreprocessor
+    batch = dict(inputs=dict(frames=[torch.zeros(4, 32, 32, dtype=torch.uint8)],
+                             input_ids=torch.zeros(1, 6, dtype=torch.long),
+                             attention_mask=torch.ones(1, 6, dtype=torch.long),
+                             labels=torch.zeros(1, 6, dtype=torch.long),
+                             vid_frames=[torch.zeros(0, dtype=torch.long)]),
+                 data_samples=[dict(idx=0, video='clip.mp4')])
+    return Trial(lambda: S2LDataPreprocessor()(batch), ('sample 0', 'clip.mp4'))
+
+
+# ---------------------------------------------------------------- s2l: ETBench files
+def _etbench_file(tmp: Path, items: Any, name: str = 'etbench.json') -> Path:
+    path = tmp / name
+    path.write_text(items if isinstance(items, str) else json.dumps(items))
+    return path
+
+
+@case('etbench-annotations-malformed', 's2l', 'json', 'ETBench annotation json cut mid-file',
+      'mms2l infer (load_annotations)', ValueError, 'file')
+def _(tmp):
+    from mms2l.etbench import load_annotations
+    path = _etbench_file(tmp, '[{"idx": 0, ')
+    return Trial(lambda: load_annotations(path), (str(path), 'not valid JSON'))
+
+
+@case('etbench-annotations-empty', 's2l', 'json', 'ETBench annotation json holding []',
+      'mms2l infer (load_annotations)', ValueError, 'file')
+def _(tmp):
+    from mms2l.etbench import load_annotations
+    path = _etbench_file(tmp, [])
+    return Trial(lambda: load_annotations(path), (str(path), 'empty'))
+
+
+@case('etbench-src-count', 's2l', 'json', 'ETBench sample with 2 <vid> tokens and 1 src time',
+      'mms2l infer (load_annotations)', ValueError, 'sample')
+def _(tmp):
+    from mms2l.etbench import load_annotations
+    sample = dict(idx=4, task='tvg', source='charades', video='v.mp4', duration=10.0,
+                  q='between <vid> and <vid> ?', src=[2.0], tgt=[[1.0, 2.0]], p=0, a='')
+    path = _etbench_file(tmp, [sample])
+    return Trial(lambda: load_annotations(path), ('sample idx 4', '2 <vid>', '1 times'))
+
+
+@case('etbench-predictions-malformed', 's2l', 'json', 'ETBench prediction file cut mid-file',
+      'mms2l evaluate (load_predictions)', ValueError, 'file')
+def _(tmp):
+    from mms2l.evaluation.etbench_data import load_predictions
+    path = _etbench_file(tmp, '[{"idx": 0, "task": "tvg", ', 'preds.json')
+    return Trial(lambda: load_predictions([path]), (str(path), 'not valid JSON'))
+
+
+@case('etbench-predictions-missing-key', 's2l', 'json', 'ETBench prediction without its answer a',
+      'mms2l evaluate (load_predictions)', ValueError, 'file + sample + key')
+def _(tmp):
+    from mms2l.evaluation.etbench_data import load_predictions
+    path = _etbench_file(tmp, [dict(idx=0, task='tvg', source='charades', video='v.mp4',
+                                    tgt=[[1.0, 2.0]])], 'preds.json')
+    return Trial(lambda: load_predictions([path]), (str(path), "'a'"))
 
 
 # ---------------------------------------------------------------- the test
