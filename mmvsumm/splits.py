@@ -25,6 +25,7 @@ import numpy as np
 import yaml
 
 from .errors import VSummInputError
+from .io.outputs import write_text_atomic
 
 __all__ = ['Split', 'DATASETS', 'SETTINGS', 'h5_stem', 'dataset_keys', 'make_splits',
            'read_splits', 'write_dsnet_yml', 'shipped_split_file', 'split_key']
@@ -95,7 +96,7 @@ def write_dsnet_yml(splits: list[Split], path: str | Path, prefix: str = '') -> 
         return f'{prefix}{stem}.h5/{video}'
     data = [{'test_keys': [full(k) for k in s.test_keys],
              'train_keys': [full(k) for k in s.train_keys]} for s in splits]
-    Path(path).write_text(yaml.safe_dump(data, sort_keys=False))
+    write_text_atomic(path, yaml.safe_dump(data, sort_keys=False))
 
 
 def read_splits(path: str | Path) -> list[Split]:

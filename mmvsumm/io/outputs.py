@@ -16,8 +16,8 @@ import numpy as np
 from ..errors import VSummInputError
 from .video import VideoFrames
 
-__all__ = ['atomic_path', 'atomic_paths', 'write_text_atomic', 'output_folder', 'write_keyshots_json',
-           'write_summary_video', 'plot_scores']
+__all__ = ['atomic_path', 'atomic_paths', 'write_text_atomic', 'output_folder',
+           'write_keyshots_json', 'write_summary_video', 'plot_scores']
 
 
 @contextmanager
