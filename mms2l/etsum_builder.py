@@ -214,7 +214,7 @@ def build_etsum(ann_file: str | Path, video_root: str | Path, out_file: str | Pa
     condenser cannot serve after ``retries`` go to ``OUT.failed.jsonl`` with a warning."""
     from tqdm import tqdm
 
-    from .datasets.etsum import read_samples
+    from .datasets import read_samples
     items = read_samples(ann_file)
     keys = [str(item.get('idx', pos)) if isinstance(item, dict) else str(pos)
             for pos, item in enumerate(items)]

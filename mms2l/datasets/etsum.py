@@ -44,8 +44,9 @@ class ETSumDataset(BaseDataset):
                     summaries=summaries, vid_times=item.get('vid_times') or [])
 
 
-def read_samples(path: str | Path) -> list:
-    """A JSON list, or JSON lines for ``.jsonl``; errors name the file (and line)."""
+def read_samples(path: str | Path, error: type[ValueError] = ValueError) -> list:
+    """A non-empty JSON list, or JSON lines for ``.jsonl``; raises ``error`` (a
+    ValueError subclass of the caller's choosing) naming the file (and line)."""
     text = Path(path).read_text()
     if str(path).endswith('.jsonl'):
         items = []
@@ -54,14 +55,14 @@ def read_samples(path: str | Path) -> list:
                 try:
                     items.append(json.loads(line))
                 except json.JSONDecodeError as err:
-                    raise ValueError(f'{path}: line {number} is not valid JSON ({err})') from err
+                    raise error(f'{path}: line {number} is not valid JSON ({err})') from err
     else:
         try:
             items = json.loads(text)
         except json.JSONDecodeError as err:
-            raise ValueError(f'{path}: not valid JSON ({err})') from err
+            raise error(f'{path}: not valid JSON ({err})') from err
     if not isinstance(items, list):
-        raise ValueError(f'{path}: expected a JSON list of samples, got {type(items).__name__}')
+        raise error(f'{path}: expected a JSON list of samples, got {type(items).__name__}')
     if not items:
-        raise ValueError(f'{path}: no samples')
+        raise error(f'{path}: no samples')
     return items

@@ -598,7 +598,8 @@ def _(tmp):
     return Trial(call, (str(path), 'line 2'))
 
 
-@case('etsum-empty-list', 's2l', 'json', 'ETSum json holding []', 'ETSumDataset', ValueError, 'file')
+@case('etsum-empty-list', 's2l', 'json', 'ETSum json holding []', 'ETSumDataset', ValueError,
+      'file')
 def _(tmp):
     path, call = _etsum(tmp, [])
     return Trial(call, (str(path), 'no samples'))
