@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from mmengine.dataset import BaseDataset
 
 from ..errors import VSummInputError
@@ -12,6 +11,7 @@ from ..io.tvsum_anno import attach_tvsum_scores
 from ..io.yt8m import dequantize
 from ..registry import DATASETS
 from ..splits import h5_stem, read_splits, shipped_split_file
+from .sampling import resample_features
 
 __all__ = ['Eccv16Dataset', 'select_keys']
 
@@ -100,8 +100,5 @@ class Eccv16Dataset(BaseDataset):
     def prepare_data(self, idx: int) -> dict:
         item = super().prepare_data(idx)
         if self.frames is not None:
-            from ..refine import resample_indices
-            rng = np.random.default_rng(np.random.randint(2**31))  # follows mmengine's seed
-            steps = resample_indices(len(item['features']), self.frames, rng)
-            item = dict(item, features=item['features'][steps])
+            item = dict(item, features=resample_features(item['features'], self.frames))
         return item

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 from mmengine.dataset import BaseDataset
 
 from ..errors import VSummInputError
@@ -16,6 +15,7 @@ from ..io.tfrecord import index_tfrecords, read_tfrecord
 from ..io.yt8m import FEATURE_SIZES, parse_yt8m_record, yt8m_files
 from ..registry import DATASETS
 from ..scores import l2_normalize
+from .sampling import resample_features
 
 __all__ = ['YT8MFrameDataset']
 
@@ -73,9 +73,7 @@ class YT8MFrameDataset(BaseDataset):
         video = parse_yt8m_record(data, self.features, f"{info['file']}@{info['offset']}")
         feats = video.features
         if self.frames is not None:
-            from ..refine import resample_indices
-            rng = np.random.default_rng(np.random.randint(2**31))  # follows mmengine's seed
-            feats = feats[resample_indices(len(feats), self.frames, rng)]
+            feats = resample_features(feats, self.frames)
         if self.l2_normalize:
             feats = l2_normalize(feats)
         return self.pipeline(dict(name=f'yt8m/{video.id}', features=feats,
