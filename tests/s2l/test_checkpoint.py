@@ -160,3 +160,22 @@ def test_not_a_directory(tmp_path):
     from mms2l.models import S2LModel
     with pytest.raises(FileNotFoundError, match='no such S2L checkpoint directory'):
         S2LModel.from_pretrained(tmp_path / 'nowhere')
+
+
+def test_inference_conditions_the_qformer_as_training(saved, tiny_root, tiny_cfg):
+    """``localize`` on the loaded checkpoint sees the same Q-Former tokens as a training
+    batch of the same video and query (the model refuses a batch without them)."""
+    import numpy as np
+
+    from mms2l.inference import localize
+    from mms2l.models import S2LModel
+    model = S2LModel.from_pretrained(saved['dir']).eval()
+    first = json.loads((tiny_root / 'train.json').read_text())[0]  # what the batch's sample 0 is
+    query = first['q']
+    result = localize(model, tiny_root / 'videos' / first['video'], query)
+    data = batch_with_qformer_ids(tiny_cfg, model.config['qformer_tokenizer']['path'])
+    q_ids = data['inputs']['qformer_ids'][0]
+    assert q_ids.tolist() == model.qformer_tokenizer(query)['input_ids']
+    direct = model(**model.data_preprocessor(data), mode='predict')[0]
+    assert result['text'] == direct['text']
+    np.testing.assert_allclose(result['locs'][0]['curve'], direct['locs'][0]['curve'], atol=1e-5)
