@@ -17,7 +17,10 @@ END = '<!-- end of the generated matrix -->'
 def table() -> str:
     """One markdown row per case of :data:`tests.reliability.test_bad_inputs.CASES`."""
     from .test_bad_inputs import CASES
-    rows = ['| # | package | input | bad input | met by | outcome | names |',
+    errors = sum(c.outcome == 'error' for c in CASES)
+    rows = [f'{len(CASES)} cases: {errors} errors, {len(CASES) - errors} fallbacks with a warning.',
+            '',
+            '| # | package | input | bad input | met by | outcome | names |',
             '|---|---|---|---|---|---|---|']
     for number, c in enumerate(CASES, 1):
         outcome = (f'`{c.expect.__name__}`' if c.outcome == 'error'
