@@ -1,13 +1,15 @@
 """``mms2l infer``: run a trained S2L model over ETBench and write the official prediction file.
 
-    mms2l infer --config CFG --checkpoint DIR --annotations etbench_vid_v1.0.json \\
-        --video-root ETBench/videos --out PRED.json
+    mms2l infer [--config CFG] --checkpoint DIR --annotations etbench_vid_v1.0.json \\
+        --video-root ETBench/videos --out PRED.json [--prompt official|summary]
     torchrun --nproc_per_node 4 -m mms2l infer ...        # sharded over processes / GPUs
 
 Resumable: every finished sample is appended (one JSON line, flushed and fsynced) to
 ``PRED.json.parts/rank{RANK}.jsonl`` before the next starts; a restarted run reads every
 rank's file and skips what is there, so a killed run loses at most the sample in flight
-and redoes none. Rank ``r`` of ``W`` takes the samples at positions ``p % W == r``. When
+and redoes none; parts written for another annotation file or with other settings
+(checkpoint, decoder, prompt style) are refused. Rank ``r`` of ``W`` takes the samples at
+positions ``p % W == r``. When
 all are done rank 0 merges the parts into ``PRED.json``: the annotation list, unchanged,
 with each sample's answer added as ``a`` (the parts stay, holding the S2L details:
 generated text, segments and scores per ``<loc>``).
