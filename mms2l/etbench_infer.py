@@ -9,10 +9,9 @@ Resumable: every finished sample is appended (one JSON line, flushed and fsynced
 rank's file and skips what is there, so a killed run loses at most the sample in flight
 and redoes none; parts written for another annotation file or with other settings
 (checkpoint, decoder, prompt style) are refused. Rank ``r`` of ``W`` takes the samples at
-positions ``p % W == r``. When
-all are done rank 0 merges the parts into ``PRED.json``: the annotation list, unchanged,
-with each sample's answer added as ``a`` (the parts stay, holding the S2L details:
-generated text, segments and scores per ``<loc>``).
+positions ``p % W == r``. When all are done rank 0 merges the parts into ``PRED.json``:
+the annotation list, unchanged, with each sample's answer added as ``a`` (the parts
+stay, holding the S2L details: generated text, segments and scores per ``<loc>``).
 """
 from __future__ import annotations
 
