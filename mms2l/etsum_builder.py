@@ -39,6 +39,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from .tokenization import VID_TOKEN
+
 CAPTION_PROMPT = ('The user asked: "{query}". Describe what happens in these video frames '
                   '(seconds {start:.1f} to {end:.1f}), focusing on what is relevant to the question.')
 CONDENSE_PROMPT = ('A video has {n} relevant segments for the request "{query}". Their detailed '
@@ -169,6 +171,9 @@ def check_item(item: dict, where: str) -> list[list[float]]:
         raise SampleError(f'{where}: tgt holds no segment')
     if item.get('task') in CAPTIONED_TASKS and item.get('g') and len(item['g']) != len(segments):
         raise SampleError(f'{where}: {len(item["g"])} captions, {len(segments)} segments')
+    vids, src = str(item['q']).count(VID_TOKEN), item.get('src') or []
+    if vids != len(src):
+        raise SampleError(f'{where}: q has {vids} {VID_TOKEN} but src holds {len(src)} times')
     return segments
 
 

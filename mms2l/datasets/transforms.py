@@ -161,6 +161,11 @@ def seconds_to_frames(segments: np.ndarray, sec_per_frame: float, num_frames: in
     return np.clip(np.stack([start, end], 1), 0, num_frames - 1).astype(np.int64)
 
 
+def _slack(duration: float) -> float:
+    """How far past [0, duration] a time may lie from rounding alone (seconds)."""
+    return 1e-6 * max(1.0, duration)
+
+
 def check_spans(segments: np.ndarray, duration: float, where: str,
                 clip: bool = False) -> np.ndarray:
     """Ground-truth spans (M, 2) seconds must be finite, ordered and inside [0, duration].
@@ -173,7 +178,7 @@ def check_spans(segments: np.ndarray, duration: float, where: str,
     if not np.isfinite(segments).all() or (segments[:, 1] < segments[:, 0]).any():
         raise ValueError(f'{where}: spans must be finite with start <= end, '
                          f'got {segments.tolist()}')
-    tol = 1e-6 * max(1.0, duration)
+    tol = _slack(duration)
     outside = (segments[:, 0] < -tol) | (segments[:, 1] > duration + tol)
     if not outside.any():
         return segments
@@ -198,7 +203,8 @@ def vid_frame_indices(vid_times: Sequence[float], query: str, sec_per_frame: flo
         raise ValueError(f'{where}: the query has {count} {VID_TOKEN} but {len(times)} '
                          f'vid_times are given (query {query!r})')
     duration = sec_per_frame * num_frames
-    if not np.isfinite(times).all() or (times < 0).any() or (times > duration * (1 + 1e-6)).any():
+    late = times > duration + _slack(duration)
+    if not np.isfinite(times).all() or (times < 0).any() or late.any():
         raise ValueError(f'{where}: vid_times {times.tolist()} lie outside the video '
                          f'[0, {duration:g}] s')
     return np.minimum(times // sec_per_frame, num_frames - 1).astype(np.int64)

@@ -816,6 +816,13 @@ def _(tmp):
     return Trial(call, (str(path), 'sample 0', "'q'"))
 
 
+@case('builder-vid-without-src', 's2l', 'json', 'ETBench query with <vid> but no src',
+      'mms2l.etsum_builder', ValueError, 'file + sample')
+def _(tmp):
+    path, call = _builder(tmp, [dict(_ETB, q='what happens after <vid> ?')])
+    return Trial(call, (str(path), 'sample 0', '1 <vid>'))
+
+
 @case('builder-json-malformed', 's2l', 'json', 'ETBench json cut mid-file',
       'mms2l.etsum_builder', ValueError, 'file')
 def _(tmp):
