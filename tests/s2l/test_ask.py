@@ -13,8 +13,8 @@ from tests.s2l.conftest import build_model
 
 @pytest.fixture(scope='module')
 def checkpoint(tiny_cfg, tmp_path_factory) -> Path:
-    model = build_model(copy.deepcopy(tiny_cfg.model.to_dict()))
-    return model.save_pretrained(tmp_path_factory.mktemp('ask') / 'saved')
+    cfg = dict(copy.deepcopy(tiny_cfg.model.to_dict()), max_new_tokens=6)  # short answers: fast
+    return build_model(cfg).save_pretrained(tmp_path_factory.mktemp('ask') / 'saved')
 
 
 def real_video(name: str) -> Path:

@@ -32,8 +32,8 @@ def etbench_ann(tmp_path_factory) -> Path:
 @pytest.fixture(scope='session')
 def tiny_checkpoint(tiny_cfg, tmp_path_factory) -> Path:
     import copy
-    model = build_model(copy.deepcopy(tiny_cfg.model.to_dict()))
-    return model.save_pretrained(tmp_path_factory.mktemp('s2l_ckpt') / 'saved')
+    cfg = dict(copy.deepcopy(tiny_cfg.model.to_dict()), max_new_tokens=6)  # short answers: fast
+    return build_model(cfg).save_pretrained(tmp_path_factory.mktemp('s2l_ckpt') / 'saved')
 
 
 def infer_args(ann: Path, ckpt: Path, out: Path, *extra: str,
