@@ -1,6 +1,7 @@
 """Pipeline steps for ETSum-style samples: load frames, resize/crop, build the token sequence."""
 from __future__ import annotations
 
+import math
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +92,24 @@ def check_hwc_frames(frames: np.ndarray, where: str) -> None:
                                                      else ''))
 
 
+def load_frames_array(path: Path) -> np.ndarray:
+    """A ``.npy`` of frames (T, H, W, 3) uint8 or finite float features (T, K, C);
+    anything else is an error naming the file."""
+    try:
+        frames = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f'{path}: cannot read as a .npy array ({err})') from err
+    if frames.ndim == 0 or len(frames) == 0:
+        raise ValueError(f'{path}: zero frames')
+    if frames.dtype == np.uint8:
+        check_hwc_frames(frames, str(path))
+    elif frames.dtype.kind != 'f':
+        raise ValueError(f'{path}: expected uint8 frames or float features, got {frames.dtype}')
+    elif not np.isfinite(frames).all():
+        raise ValueError(f'{path}: the features contain NaN or infinite values')
+    return frames
+
+
 @TRANSFORMS.register_module()
 class LoadVideoFrames:
     """Load ``results['video_path']`` sampled at ``fps`` (at most ``max_frames``).
@@ -106,18 +125,19 @@ class LoadVideoFrames:
 
     def __call__(self, results: dict) -> dict:
         path = Path(results['video_path'])
+        duration = results.get('duration')
+        if duration is not None and not (isinstance(duration, (int, float))
+                                         and math.isfinite(duration) and duration > 0):
+            raise ValueError(f'{sample_name(results)}: duration must be a positive number of '
+                             f'seconds, got {duration!r}')
         if path.suffix == '.npy':
-            frames = np.load(path)
-            if len(frames) == 0:
-                raise ValueError(f'{path}: zero frames')
-            if frames.dtype == np.uint8:  # frames, not features
-                check_hwc_frames(frames, str(path))
-            duration = results.get('duration') or len(frames) / results.get('fps', self.fps)
+            frames = load_frames_array(path)
+            duration = duration or len(frames) / results.get('fps', self.fps)
             times = sample_times(duration, self.fps, self.max_frames)
             index = np.minimum((times / duration * len(frames)).astype(int), len(frames) - 1)
             frames = frames[index]
         else:
-            duration = results.get('duration') or video_duration(path)
+            duration = duration or video_duration(path)
             times = sample_times(duration, self.fps, self.max_frames)
             frames = decode_video(path, times)
         results.update(frames=frames, duration=float(duration),

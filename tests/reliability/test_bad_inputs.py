@@ -89,6 +89,12 @@ def _finite(value: Any) -> None:
             assert np.isfinite(array).all(), 'NaN/inf in a result'
 
 
+def _cut(path: Path, keep: float = 0.5) -> None:
+    """Keep the first ``keep`` share of the file's bytes (a truncated download)."""
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * keep)])
+
+
 # ---------------------------------------------------------------- shared: checkpoints
 def _load_checkpoint(path: Path) -> Callable[[], Any]:
     def call():
@@ -115,8 +121,7 @@ def _(tmp):
 def _(tmp):
     path = tmp / 'half.pth'
     _save_iter(path, 1)
-    data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2])
+    _cut(path)
     return Trial(_load_checkpoint(path), (str(path), 'empty or truncated'))
 
 
@@ -161,8 +166,7 @@ def _(tmp):
     from mmcontrast.compat import find_latest_checkpoint
     _save_iter(tmp / 'iter_2.pth', 2)
     _save_iter(tmp / 'iter_4.pth', 4)
-    data = (tmp / 'iter_4.pth').read_bytes()
-    (tmp / 'iter_4.pth').write_bytes(data[:len(data) // 2])
+    _cut(tmp / 'iter_4.pth')
     (tmp / 'last_checkpoint').write_text(str(tmp / 'iter_4.pth'))
 
     def check(found):
@@ -669,6 +673,32 @@ def _(tmp):
     return Trial(_load_frames(path), (str(path), 'zero frames'))
 
 
+@case('features-npy-nan', 's2l', 'array', 'precomputed features .npy holding NaN',
+      'LoadVideoFrames', ValueError, 'file')
+def _(tmp):
+    features = np.ones((4, 2, 8), np.float32)
+    features[2, 1, 3] = np.nan
+    path = _frames_npy(tmp, features)
+    return Trial(_load_frames(path), (str(path), 'NaN'))
+
+
+@case('frames-npy-corrupt', 's2l', 'array', '.npy cut after its header', 'LoadVideoFrames',
+      ValueError, 'file')
+def _(tmp):
+    path = _frames_npy(tmp, np.zeros((4, 16, 16, 3), np.uint8))
+    _cut(path, 0.3)
+    return Trial(_load_frames(path), (str(path), 'cannot read'))
+
+
+@case('etsum-duration-invalid', 's2l', 'json', 'ETSum sample with duration -3',
+      'LoadVideoFrames', ValueError, 'sample + video')
+def _(tmp):
+    from mms2l.datasets import LoadVideoFrames
+    path = _frames_npy(tmp, np.zeros((4, 16, 16, 3), np.uint8))
+    return Trial(lambda: LoadVideoFrames()(dict(idx=2, video_path=str(path), duration=-3.0)),
+                 ('sample 2', str(path), '-3.0'))
+
+
 @case('s2l-video-not-a-video', 's2l', 'video', 'random bytes named .mp4', 'LoadVideoFrames',
       ValueError, 'file')
 def _(tmp):
@@ -877,11 +907,6 @@ def _broken_s2l(tmp: Path, damage: Callable[[Path], None]) -> tuple[Path, Callab
         from mms2l.models import S2LModel
         return S2LModel.from_pretrained(folder)
     return folder, call
-
-
-def _cut(path: Path, keep: float = 0.5) -> None:
-    data = path.read_bytes()
-    path.write_bytes(data[:int(len(data) * keep)])
 
 
 _S2L_DAMAGE = {  # id: (bad input, damage, expected error, what the message must name)
