@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -136,5 +137,6 @@ def chain_tool() -> ModuleType:
     path = REPO / 'tools/pixcon/pretrain_and_transfer.py'
     spec = importlib.util.spec_from_file_location('pretrain_and_transfer', path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses resolve annotations through it
     spec.loader.exec_module(module)
     return module
