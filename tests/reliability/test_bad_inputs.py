@@ -287,6 +287,14 @@ def _(tmp):
     return Trial(_unlabeled_coco(tmp / 'coco'), (str(tmp / 'coco' / 'train2017'),))
 
 
+@case('pixcon-crop-empty-image', 'pixcon', 'image', 'decoded image of size 0 x 0',
+      'OverlapTwoCrop (PixCon pipelines)', ValueError, 'file')
+def _(tmp):
+    from mmpixcon.datasets import OverlapTwoCrop
+    results = dict(img=np.zeros((0, 0, 3), np.uint8), img_path='/data/empty.png')
+    return Trial(lambda: OverlapTwoCrop(size=64)(results), ('/data/empty.png',))
+
+
 # ---------------------------------------------------------------- pixcon: boxes
 @case('boxes-non-finite-inverse-augment', 'pixcon', 'boxes',
       'NaN/inf intersection box given to roi_align', 'inverse_augment', ValueError,
@@ -404,6 +412,15 @@ def _(tmp):
       VSummInputError, 'file + line + video')
 def _(tmp):
     return _read_anno(tmp, 'vid1\tVT\t1,2,3\nvid1\tVT\t1,9,3\n')
+
+
+@case('tsv-empty', 'vsumm', 'tsv', 'empty TVSum annotation file', 'read_tvsum_anno',
+      VSummInputError, 'file')
+def _(tmp):
+    from mmvsumm.io.tvsum_anno import read_tvsum_anno
+    path = tmp / 'ydata-tvsum50-anno.tsv'
+    path.write_text('')
+    return Trial(lambda: read_tvsum_anno(path), (str(path), 'no annotations'))
 
 
 @case('splits-json-malformed', 'vsumm', 'json', 'splits file cut mid-file', 'read_splits',
