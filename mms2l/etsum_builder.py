@@ -39,6 +39,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from .etbench import vid_times
 from .tokenization import VID_TOKEN
 
 CAPTION_PROMPT = ('The user asked: "{query}". Describe what happens in these video frames '
@@ -171,9 +172,13 @@ def check_item(item: dict, where: str) -> list[list[float]]:
         raise SampleError(f'{where}: tgt holds no segment')
     if item.get('task') in CAPTIONED_TASKS and item.get('g') and len(item['g']) != len(segments):
         raise SampleError(f'{where}: {len(item["g"])} captions, {len(segments)} segments')
-    vids, src = str(item['q']).count(VID_TOKEN), item.get('src') or []
-    if vids != len(src):
-        raise SampleError(f'{where}: q has {vids} {VID_TOKEN} but src holds {len(src)} times')
+    try:
+        times = vid_times(item)
+    except (TypeError, ValueError) as err:
+        raise SampleError(f'{where}: src must hold seconds, got {item["src"]!r}') from err
+    vids = str(item['q']).count(VID_TOKEN)
+    if vids != len(times):
+        raise SampleError(f'{where}: q has {vids} {VID_TOKEN} but src holds {len(times)} times')
     return segments
 
 
@@ -208,7 +213,7 @@ def convert_sample(item: dict, video_root: Path, captioner: Captioner | None,
         except ValueError as err:
             raise SampleError(f'{where}: {err} (after {retries + 1} attempts)') from err
     return dict(video=item['video'], duration=item.get('duration'), task=task, q=item['q'],
-                segments=segments, summaries=summaries, vid_times=list(item.get('src') or []))
+                segments=segments, summaries=summaries, vid_times=vid_times(item))
 
 
 def build_etsum(ann_file: str | Path, video_root: str | Path, out_file: str | Path,

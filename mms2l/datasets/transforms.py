@@ -87,9 +87,9 @@ def sample_name(results: dict) -> str:
 def check_hwc_frames(frames: np.ndarray, where: str) -> None:
     """Frames must be (T, H, W, 3) uint8 RGB: a missing or other channel axis is refused."""
     if frames.ndim != 4 or frames.shape[-1] != 3:
+        hint = ' (no channel axis?)' if frames.ndim == 3 else ''
         raise ValueError(f'{where}: frames must be (T, H, W, 3) RGB, got shape '
-                         f'{tuple(frames.shape)}' + (' (no channel axis?)' if frames.ndim == 3
-                                                     else ''))
+                         f'{tuple(frames.shape)}{hint}')
 
 
 def load_frames_array(path: Path) -> np.ndarray:
