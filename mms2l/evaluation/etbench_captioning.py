@@ -42,23 +42,30 @@ def _random_caption(rng: random.Random) -> str:
     return ''.join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(10, 20)))
 
 
-def _sentence_similarity(videos: list[dict], thr: float, sim: SentenceSimilarity,
-                         rng: random.Random) -> float:
-    """Mean over videos of the mean similarity of caption pairs: each answered
-    caption with the caption of every GT span at IoU >= ``thr``, or with a random
-    string of 10-20 letters when there is none. Captions are compared after
-    non-ASCII removal and PTB-style tokenisation."""
-    scores = []
-    for video in videos:
-        refs, hyps = [], []
-        for span, caption in zip(video['spans'], video['captions']):
-            matched = [gt_cap for gt, gt_cap in zip(video['gt_spans'], video['gt_captions'])
-                       if caption_iou(span, gt) >= thr]
-            for gt_cap in matched or [_random_caption(rng)]:
-                refs.append(ptb_tokenize(remove_nonascii(gt_cap)))
-                hyps.append(ptb_tokenize(remove_nonascii(caption)))
-        scores.append(sim.mean_paired_similarity(refs, hyps))
-    return sum(scores) / len(scores)
+def _caption_pairs(video: dict, thr: float, rng: random.Random) -> tuple[list, list]:
+    """(GT captions, answered captions) to compare at threshold ``thr``: each
+    answered caption with the caption of every GT span at IoU >= ``thr``, or with
+    a random string of 10-20 letters when there is none; after non-ASCII removal
+    and PTB-style tokenisation."""
+    refs, hyps = [], []
+    for span, caption in zip(video['spans'], video['captions']):
+        matched = [gt_cap for gt, gt_cap in zip(video['gt_spans'], video['gt_captions'])
+                   if caption_iou(span, gt) >= thr]
+        for gt_cap in matched or [_random_caption(rng)]:
+            refs.append(ptb_tokenize(remove_nonascii(gt_cap)))
+            hyps.append(ptb_tokenize(remove_nonascii(caption)))
+    return refs, hyps
+
+
+def _sentence_similarities(videos: list[dict], thresholds: Sequence[float],
+                           sim: SentenceSimilarity, rng: random.Random) -> list[float]:
+    """Per threshold, the mean over videos of the mean similarity of their caption
+    pairs (every caption embedded once, in one batch)."""
+    pairs = [[_caption_pairs(video, thr, rng) for video in videos] for thr in thresholds]
+    sim.embed_batched([text for per_thr in pairs for refs, hyps in per_thr
+                       for text in (*refs, *hyps)])
+    return [sum(sim.mean_paired_similarity(refs, hyps) for refs, hyps in per_thr) / len(videos)
+            for per_thr in pairs]
 
 
 def score_dense_captions(samples: list[dict], sim: SentenceSimilarity,
@@ -91,13 +98,12 @@ def score_dense_captions(samples: list[dict], sim: SentenceSimilarity,
         f1s, sims = [0.0] * len(thresholds), [0.0] * len(thresholds)
     else:
         scale = len(videos) / len(samples)
-        rng = random.Random(seed)
-        f1s, sims = [], []
+        f1s = []
         for thr in thresholds:
             prc, rec = _detection([(v['gt_spans'], v['spans']) for v in videos], thr)
             prc, rec = prc * scale, rec * scale
             f1s.append(0 if prc + rec == 0 else 2 * prc * rec / (prc + rec))
-            sims.append(_sentence_similarity(videos, thr, sim, rng))
+        sims = _sentence_similarities(videos, thresholds, sim, random.Random(seed))
     for thr, f1 in zip(thresholds, f1s):
         out[f'F1@{thr}'] = round(f1, 5)
     out['F1'] = round(sum(f1s) / len(f1s), 5)
