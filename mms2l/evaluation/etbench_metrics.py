@@ -49,18 +49,12 @@ def _out(total: int, failed: int, **metrics: float) -> dict:
     return dict(Total=total, Failed=failed, **{k: round(v, 5) for k, v in metrics.items()})
 
 
-def _recall_scores(hits: list[int], total: int, sum_iou: float, failed: int,
-                   prefix: str, name: str) -> dict:
-    recall = [h / total for h in hits]
-    per_thr = {f'{prefix}@{t}': r for t, r in zip(ETBENCH_THRESHOLDS, recall)}
-    return _out(total, failed, mIoU=sum_iou / total, **per_thr, **{name: sum(recall) / len(recall)})
-
-
 def _first_span_scores(samples: list[dict], gt_spans: Callable[[dict], list], prefix: str,
-                       name: str, keep: Callable[[int], bool] = lambda i: True,
-                       total: int | None = None) -> tuple[dict, int]:
-    """Hit rate of each sample's first answered span: best IoU with its GT spans
-    >= t (the float32 IoU compared with the threshold as a Python float)."""
+                       name: str, keep: Callable[[int], bool] = lambda i: True
+                       ) -> tuple[dict, int]:
+    """Hit rate over all samples of each kept sample's first answered span: best
+    IoU with its GT spans >= t (the float32 IoU compared with the threshold as a
+    Python float); also the number of kept samples whose spans failed to parse."""
     hits, failed, sum_iou = [0] * len(ETBENCH_THRESHOLDS), 0, 0.0
     for i, sample in enumerate(samples):
         if not keep(i):
@@ -73,8 +67,10 @@ def _first_span_scores(samples: list[dict], gt_spans: Callable[[dict], list], pr
         sum_iou += iou
         for k, thr in enumerate(ETBENCH_THRESHOLDS):
             hits[k] += iou >= thr
-    total = len(samples) if total is None else total
-    return _recall_scores(hits, total, sum_iou, failed, prefix, name), failed
+    recall = [h / len(samples) for h in hits]
+    per_thr = {f'{prefix}@{t}': r for t, r in zip(ETBENCH_THRESHOLDS, recall)}
+    return _out(len(samples), failed, mIoU=sum_iou / len(samples), **per_thr,
+                **{name: sum(recall) / len(recall)}), failed
 
 
 def score_grounding(samples: list[dict], **_) -> dict:
