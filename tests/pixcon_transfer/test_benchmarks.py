@@ -51,10 +51,12 @@ def test_two_iterations_and_one_evaluation(name, chain_tool, r50_backbone, trans
     assert runner.iter == 2
     loss = runner.message_hub.get_scalar('train/loss').current()
     assert math.isfinite(loss) and loss > 0
-    # initialised from the converted file, then fine-tuned a little (all stages train)
+    # initialised from the converted file, then fine-tuned (all stages train): two steps
+    # move the stem by up to 40 % of its mean size (Cityscapes: lr 0.01, no warm-up);
+    # a fresh init would differ by ~1.4x (two independent draws of the same scale)
     conv1 = runner.model.backbone.conv1.weight.detach()
     change = (conv1 - converted['conv1.weight']).abs().mean()
-    assert 0 < change < 0.1 * converted['conv1.weight'].abs().mean()
+    assert 0 < change < 0.7 * converted['conv1.weight'].abs().mean()
 
     metrics = runner.test()
     keys = _metric_keys(chain_tool, name)

@@ -106,7 +106,8 @@ def test_bad_arguments_are_named(chain_tool, capsys):
              'expected a stage'),
             (['cfg.py', '1', '--cfg-options', 'coco', 'a'], 'every pair must be KEY=VALUE'),
             (['cfg.py', '1', '--checkpoint', 'absent.pth'], '--checkpoint absent.pth: no such'),
-            (['cfg.py', '1', '--runs', '0'], '--runs must be at least 1')):
+            (['cfg.py', '1', '--runs', '0'], '--runs must be at least 1'),
+            (['cfg.py', '1', 'coco'], 'CONFIG cfg.py: no such file')):
         with pytest.raises(SystemExit):
             chain_tool.parse_args(argv)
         assert message in capsys.readouterr().err

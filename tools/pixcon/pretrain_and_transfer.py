@@ -123,6 +123,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args.benchmarks = list(dict.fromkeys(args.benchmarks or BENCHMARKS))
     if args.checkpoint and not osp.isfile(args.checkpoint):
         parser.error(f'--checkpoint {args.checkpoint}: no such file')
+    if not osp.isfile(args.config):
+        parser.error(f'CONFIG {args.config}: no such file')
     return args
 
 
