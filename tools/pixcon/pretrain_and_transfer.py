@@ -91,7 +91,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', help='pre-training config (also names the table row)')
     parser.add_argument('gpus', type=int, help='processes per stage (1: no launcher)')
     parser.add_argument('benchmarks', nargs='*', metavar='BENCHMARK',
-                        help='benchmarks to run, in the table order (default: all)')
+                        help='benchmarks to run (default: all); the table keeps the '
+                        "thesis's column order")
     parser.add_argument('--checkpoint', help='pre-trained checkpoint: skip pre-training')
     parser.add_argument('--encoder', choices=('online', 'momentum'), default='online',
                         help='encoder to transfer (default online, as the PixCon release)')
@@ -105,7 +106,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action='append', default=[],
                         metavar=('STAGE', 'KEY=VALUE'),
                         help='options for one stage: pretrain, finetune or a benchmark name')
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     if args.runs < 1:
         parser.error('--runs must be at least 1')
     if args.gpus < 1:
