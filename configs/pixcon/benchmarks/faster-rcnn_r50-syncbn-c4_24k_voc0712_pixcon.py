@@ -4,6 +4,12 @@
 # (lr 0.02, x0.1 at 18k and 22k), tested on test2007. "AP" is the COCO-style mean of the
 # VOC (11-point, 2007) AP over IoU 0.50:0.05:0.95 (the metric's "mAP"); AP50 and AP75
 # are the single-threshold APs.
+# Source: the thesis (C4, trainval07+12, 24k iterations, test2007, Detectron2) and the
+# PixCon release's configs/benchmarks/detectron2/pascal_voc_R_18_C4_24k_moco.yaml (RGB,
+# STRIDE_IN_1X1 False) over MoCo's pascal_voc_R_50_C4_24k.yaml: SyncBN, RGB input with ImageNet mean/std,
+# stride on the 3x3 (STRIDE_IN_1X1 False), shorter side 480-800 in steps of 32, test 800,
+# lr 0.02 at 16 images, steps 18k/22k, 100 warm-up iterations. Not reproduced: its
+# TEST.PRECISE_BN (BN statistics re-estimated before testing; mmdet has no such hook).
 #
 #   python tools/model_converters/pixcon2det.py <pixcon.pth> work_dirs/pixcon_backbone.pth
 #   bash tools/dist_train.sh configs/pixcon/benchmarks/faster-rcnn_r50-syncbn-c4_24k_voc0712_pixcon.py 8 \

@@ -3,6 +3,9 @@
 # stride 16, SyncBN), trained on train_fine for 90k iterations of 16 769x769 crops,
 # mIoU on val_fine with 769x769 sliding-window inference. The FPN variant is
 # fpn_r50_8xb2-90k_cityscapes-769x769_pixcon.py.
+# Source: the release's mmsegmentation configs (fcn_d6_r50-d16_*_moco.py, also in
+# CVMI-Lab/SlotCon): model, crops, schedule; see docs/pixcon_transfer.md for their
+# normalisation, which differs from ours and is not verifiable offline.
 #
 #   python tools/model_converters/pixcon2det.py <pixcon.pth> work_dirs/pixcon_backbone.pth
 #   bash tools/dist_train.sh configs/pixcon/benchmarks/fcn-d6_r50-d16_8xb2-90k_cityscapes-769x769_pixcon.py 8 \
