@@ -164,7 +164,7 @@ def last_checkpoint(work_dir: str) -> str:
     return named if osp.isfile(named) else osp.join(work_dir, osp.basename(named))
 
 
-def test_metrics(work_dir: str) -> dict[str, float]:
+def read_test_metrics(work_dir: str) -> dict[str, float]:
     """The metrics of the newest test run in ``work_dir`` (mmengine's LoggerHook writes
     them to ``<timestamp>/<timestamp>.json``)."""
     logs = sorted(glob(osp.join(work_dir, '*', '*.json')))
@@ -260,7 +260,7 @@ def evaluate(cmd: list[str], test_dir: str, scores: str) -> Callable[[], None]:
     def work() -> None:
         call(cmd)()
         with open(scores, 'w') as f:
-            json.dump(test_metrics(test_dir), f)
+            json.dump(read_test_metrics(test_dir), f)
 
     return work
 
