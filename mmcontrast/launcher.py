@@ -8,8 +8,10 @@ the kernel for a signal when the process that started it dies
 
 The kernel sends the signal when the *thread* that forked the worker exits; torchrun's
 agent starts its workers from its main thread, so that is when the agent process dies.
-The request is made when the worker reads its config (``tools/cli_common.py``); a
-launcher killed before that, in the worker's first seconds of imports, is not covered.
+The request is made when the worker reads its config (``tools/cli_common.py``). A
+launcher killed before that, in the worker's first seconds of imports, has already
+re-parented the worker: ``tools/torchrun.sh`` exports the agent's pid as
+``MMCONTRAST_LAUNCHER_PID``, and a worker whose parent is no longer that pid stops at once.
 """
 from __future__ import annotations
 
@@ -21,13 +23,15 @@ import sys
 __all__ = ['exit_with_launcher']
 
 _PR_SET_PDEATHSIG = 1
+LAUNCHER_PID_ENV = 'MMCONTRAST_LAUNCHER_PID'
 
 
 def exit_with_launcher(sig: int = signal.SIGTERM) -> bool:
     """Have this process receive ``sig`` when its parent (the launcher) dies.
 
-    Returns whether the request was registered. If the parent dies between reading
-    its pid and the request (the process was re-parented), ``sig`` is sent at once.
+    Returns whether the request was registered. If the launcher is already gone
+    (the parent is not ``$MMCONTRAST_LAUNCHER_PID`` when set, or changed while
+    asking), ``sig`` is sent at once.
     """
     if not sys.platform.startswith('linux'):
         return False
@@ -35,6 +39,7 @@ def exit_with_launcher(sig: int = signal.SIGTERM) -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
         return False
-    if os.getppid() != parent:  # the launcher died between getppid and prctl
+    launcher = os.environ.get(LAUNCHER_PID_ENV)
+    if os.getppid() != parent or (launcher and int(launcher) != parent):
         os.kill(os.getpid(), sig)
     return True

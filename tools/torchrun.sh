@@ -7,7 +7,9 @@ SCRIPT=$2
 HERE="$(cd "$(dirname "$0")" && pwd)"
 PYTHON=${PYTHON:-$([ -x "$HERE/../.venv/bin/python" ] && echo "$HERE/../.venv/bin/python" || echo python)}
 
-PYTHONPATH="$HERE/..":$PYTHONPATH \
+# exec keeps this shell's pid: the workers' parent, the torchrun agent, is $$
+# (mmcontrast/launcher.py stops a worker whose launcher died before it asked to follow it)
+MMCONTRAST_LAUNCHER_PID=$$ PYTHONPATH="$HERE/..":$PYTHONPATH \
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes=${NNODES:-1} \
     --node_rank=${NODE_RANK:-0} \

@@ -97,3 +97,20 @@ def test_a_process_that_asked_dies_with_its_sigkilled_parent(tmp_path):
         assert _wait(lambda: not _alive(child_pid), 10)
     finally:
         proc.kill()
+
+
+@pytest.mark.skipif(not Path('/proc').is_dir(), reason='needs Linux /proc')
+@pytest.mark.parametrize('launcher_pid,alive', [('parent', True), ('1', False)])
+def test_a_worker_whose_launcher_already_died_stops(launcher_pid, alive):
+    """A worker re-parented before it asked (its launcher, named by tools/torchrun.sh,
+    is not its parent) stops at once; one whose parent is the launcher carries on."""
+    code = ('import os, time; from mmcontrast.launcher import exit_with_launcher; '
+            'exit_with_launcher(); print("running", flush=True); time.sleep(1)')
+    env = dict(os.environ, MMCONTRAST_LAUNCHER_PID=str(os.getpid()) if launcher_pid == 'parent'
+               else launcher_pid)
+    proc = subprocess.run([str(REPO / '.venv/bin/python'), '-c', code], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    if alive:
+        assert proc.returncode == 0 and 'running' in proc.stdout, proc.stderr
+    else:
+        assert proc.returncode == -signal.SIGTERM and 'running' not in proc.stdout
