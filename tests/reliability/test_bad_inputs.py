@@ -46,7 +46,7 @@ class Case:
     """
     id: str
     package: str  # pixcon | vsumm | s2l | shared
-    kind: str  # image | video | json | h5 | tsv | tfrecord | array | checkpoint | boxes
+    kind: str  # image | video | json | h5 | tsv | tfrecord | array | checkpoint | boxes | s2l
     bad_input: str
     entry: str  # the user-facing call that meets the input
     expect: type
