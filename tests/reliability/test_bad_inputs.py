@@ -25,6 +25,7 @@ import pytest
 
 from mmcontrast.compat import CheckpointError, ImageLoadError
 from mmvsumm import VSummInputError
+from mmvsumm.errors import VSummWarning
 
 from ..conftest import REPO_ROOT
 
@@ -521,7 +522,7 @@ def _sample_video(path: Path, strict: bool) -> Callable[[], Any]:
 
 
 @case('video-truncated', 'vsumm', 'video', 'MP4 cut at 60 % (index first)',
-      'mmvsumm summarize / extract (VideoSampler)', UserWarning, 'file + frames read',
+      'mmvsumm summarize / extract (VideoSampler)', VSummWarning, 'file + frames read',
       fallback='the frames read are used (an error with --strict)')
 def _(tmp):
     cut = _truncated_video(tmp)
@@ -539,7 +540,7 @@ def _(tmp):
 
 
 @case('feature-cache-corrupt', 'vsumm', 'array', 'feature cache .npz cut short',
-      'mmvsumm summarize / extract (feature cache)', UserWarning, 'file',
+      'mmvsumm summarize / extract (feature cache)', VSummWarning, 'file',
       fallback='the cache is treated as absent and rebuilt')
 def _(tmp):
     from mmvsumm.io.feature_cache import read_feature_cache, write_feature_cache
