@@ -26,9 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     summ = sub.add_parser('summarize', help='summarise a video file')
     summ.add_argument('video', type=Path)
     summ.add_argument('--backbone', default='efficientnet-lite0',
-                      help='efficientnet-lite0 (offline default) or a torchvision '
-                           'model name such as googlenet or resnet50 (needs --weights)')
-    summ.add_argument('--weights', type=Path, help='local torchvision state dict')
+                      help='efficientnet-lite0 (offline default), a torchvision model name '
+                           'such as googlenet or resnet50, or timm:<name> (both need --weights)')
+    summ.add_argument('--weights', type=Path, help='local torchvision/timm state dict')
     summ.add_argument('--ratio', type=float, default=0.15, help='summary length / video length')
     summ.add_argument('--every', type=int, default=15, help='sample one frame every N')
     summ.add_argument('--fps', type=float, help='sample at this rate instead of --every')
@@ -44,9 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument('video_dir', type=Path)
     ext.add_argument('--out', required=True, type=Path, help='the h5 file to write')
     ext.add_argument('--backbone', default='efficientnet-lite0',
-                     help='efficientnet-lite0 (offline default) or a torchvision model name '
-                          '(needs --weights)')
-    ext.add_argument('--weights', type=Path, help='local torchvision state dict')
+                     help='efficientnet-lite0 (offline default), a torchvision model name or '
+                          'timm:<name> (both need --weights)')
+    ext.add_argument('--weights', type=Path, help='local torchvision/timm state dict')
     ext.add_argument('--every', type=int, default=15, help='sample one frame every N')
     ext.add_argument('--fps', type=float, help='sample at this rate instead of --every')
     ext.add_argument('--size', type=int, default=224, help='frames are resized to size x size')

@@ -27,6 +27,9 @@ class FrameEncoder(nn.Module):
 
     @torch.no_grad()
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        if rgb.ndim != 4 or rgb.shape[1] != 3:
+            raise VSummInputError(f'frames must be RGB batches (B, 3, H, W); got shape '
+                                  f'{tuple(rgb.shape)} (a channel axis is missing or not first)')
         out = self.body((rgb - self.mean) / self.std)
         return out.mean(dim=(2, 3)) if self.pool_maps else out.flatten(1)
 
@@ -41,9 +44,13 @@ class _EfficientNetFeatures(nn.Module):
 
 
 def _load_state(path: Path) -> dict:
+    """A local state dict (``.pth``/``.pt`` loaded weights-only, or ``.safetensors``)."""
     if not path.is_file():
         raise VSummInputError(f'{path}: no such weights file')
     try:
+        if path.suffix == '.safetensors':
+            from safetensors.torch import load_file
+            return load_file(str(path))
         state = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as exc:
         raise VSummInputError(f'{path}: cannot load weights ({exc})') from exc
@@ -79,13 +86,39 @@ def _torchvision(name: str, weights: str | Path | None) -> FrameEncoder:
     return FrameEncoder(model, _IMAGENET_MEAN, _IMAGENET_STD, pool_maps=False)
 
 
+def _timm(name: str, weights: str | Path | None) -> FrameEncoder:
+    """A timm model (``timm:<name>``) with its classifier removed, from local weights."""
+    try:
+        import timm
+    except ImportError as exc:
+        raise VSummInputError(f'backbone timm:{name} needs the timm package '
+                              '(pip install timm)') from exc
+    if not timm.is_model(name):
+        raise VSummInputError(f'unknown timm model {name!r} (see timm.list_models())')
+    if weights is None:
+        raise VSummInputError(
+            f'backbone timm:{name} needs its weights, which cannot be downloaded here: pass '
+            f'--weights /path/to/{name}.safetensors (or .pth, a timm state dict)')
+    model = timm.create_model(name, pretrained=False)
+    try:
+        model.load_state_dict(_load_state(Path(weights)))
+    except RuntimeError as exc:
+        raise VSummInputError(f'{weights}: does not fit timm:{name} ({exc})') from exc
+    model.reset_classifier(0)  # pooled pre-logits features  # (B, num_features)
+    cfg = model.pretrained_cfg
+    return FrameEncoder(model, tuple(cfg.get('mean', _IMAGENET_MEAN)),
+                        tuple(cfg.get('std', _IMAGENET_STD)), pool_maps=False)
+
+
 def build_backbone(name: str = DEFAULT_BACKBONE, weights: str | Path | None = None) -> FrameEncoder:
     """A frozen frame encoder.
 
     ``efficientnet-lite0`` (default, offline): the real ImageNet weights of the
     EfficientNet-Lite0 asset package, 1280-d. Any torchvision classification model
     (``googlenet`` gives the 1024-d pool5 of the standard h5 files, ``resnet50``
-    2048-d, ...) with its classifier removed, from a local ``weights`` file.
+    2048-d, ...) with its classifier removed, from a local ``weights`` file; any timm
+    model as ``timm:<name>`` (its own normalisation, pooled pre-logits features), also
+    from a local ``weights`` file (``.safetensors`` or ``.pth``).
     """
     if name == DEFAULT_BACKBONE:
         if weights is not None:
@@ -95,4 +128,6 @@ def build_backbone(name: str = DEFAULT_BACKBONE, weights: str | Path | None = No
                                        efficientnet_lite0)
         return FrameEncoder(_EfficientNetFeatures(efficientnet_lite0()),
                             EFFICIENTNET_LITE0_MEAN, EFFICIENTNET_LITE0_STD, pool_maps=True)
+    if name.startswith('timm:'):
+        return _timm(name[len('timm:'):], weights)
     return _torchvision(name, weights)

@@ -553,6 +553,15 @@ def _(tmp):
     return Trial(lambda: read_feature_cache(path), (str(path), 'corrupt feature cache'), check)
 
 
+@case('frames-no-channel-encoder', 'vsumm', 'array', 'frames tensor (B, H, W) without channel axis',
+      'FrameEncoder (summarize / extract backbones)', VSummInputError, 'expected and given shape')
+def _(tmp):
+    import torch
+    from mmvsumm.models import build_backbone
+    encoder = build_backbone()
+    return Trial(lambda: encoder(torch.rand(2, 64, 64)), ('(B, 3, H, W)', '(2, 64, 64)'))
+
+
 @case('scores-nan-prediction', 'vsumm', 'array', 'importance prediction holding NaN',
       'rank_correlation / f1_score (evaluate)', VSummInputError, 'index of the first NaN')
 def _(tmp):

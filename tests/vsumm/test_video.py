@@ -254,6 +254,38 @@ def test_torchvision_backbone_needs_local_weights(tmp_path):
         build_backbone('resnet18', weights)
 
 
+def test_timm_backbone_from_local_safetensors(tmp_path):
+    timm = pytest.importorskip('timm')
+    from safetensors.torch import save_file
+    reference = timm.create_model('test_resnet', pretrained=False).eval()
+    weights = tmp_path / 'test_resnet.safetensors'
+    save_file(reference.state_dict(), str(weights))
+    with pytest.raises(VSummInputError, match='pass --weights'):
+        build_backbone('timm:test_resnet')
+    with pytest.raises(VSummInputError, match='unknown timm model'):
+        build_backbone('timm:no_such_net', weights)
+    encoder = build_backbone('timm:test_resnet', weights)
+    rgb = torch.rand(2, 3, 64, 64)
+    mean = torch.tensor(reference.pretrained_cfg['mean']).view(1, 3, 1, 1)
+    std = torch.tensor(reference.pretrained_cfg['std']).view(1, 3, 1, 1)
+    with torch.no_grad():  # timm's own pre-logits features of the normalised frames
+        expected = reference.forward_head(reference.forward_features((rgb - mean) / std),
+                                          pre_logits=True)
+    assert torch.allclose(encoder(rgb), expected, atol=1e-5)
+    clip = tmp_path / 'clip.mp4'
+    write_video(clip, 20, rate=10)
+    feats = extract_features(clip, 'timm:test_resnet', weights, every=5, size=64,
+                             cache_dir=tmp_path / 'cache', progress=False)
+    assert feats.features.shape == (4, reference.num_features)
+    assert np.isfinite(feats.features).all()
+
+
+def test_frames_without_a_channel_axis_are_refused():
+    encoder = build_backbone()
+    with pytest.raises(VSummInputError, match=r'\(B, 3, H, W\); got shape \(2, 64, 64\)'):
+        encoder(torch.rand(2, 64, 64))
+
+
 def test_sampling_every_n_frames_or_at_a_rate(tmp_path):
     clip = tmp_path / 'clip.mp4'
     write_video(clip, 30, rate=10)
