@@ -140,8 +140,11 @@ class PixCon(BaseSelfSupervisor):
         if self.matching == 'coordinate':
             boxes, flips = geometry
             size = q.feat.shape[-2:]
-            u = inverse_augment(q.dense.unflatten(2, size), boxes[:, qv], flips[:, qv], size)
-            v = inverse_augment(k.dense.unflatten(2, size), boxes[:, kv], flips[:, kv], size)
+            # boxes were checked on the CPU by _geometry: no per-step device sync here
+            u = inverse_augment(q.dense.unflatten(2, size), boxes[:, qv], flips[:, qv], size,
+                                check=False)
+            v = inverse_augment(k.dense.unflatten(2, size), boxes[:, kv], flips[:, kv], size,
+                                check=False)
             u, v = (F.normalize(t.flatten(2), dim=1).transpose(1, 2) for t in (u, v))
             return dense_info_nce(u, v, queue, self.temperature)
         with torch.no_grad():

@@ -75,7 +75,8 @@ def check_boxes(boxes: Tensor, names: Sequence[str] | None = None) -> None:
 
 
 def inverse_augment(feat: Tensor, boxes: Tensor, flipped: Tensor,
-                    output_size: tuple[int, int], sampling_ratio: int = 2) -> Tensor:
+                    output_size: tuple[int, int], sampling_ratio: int = 2,
+                    check: bool = True) -> Tensor:
     """Warp a view's dense map onto the two views' intersection box (PixCon-Coord).
 
     RoIAlign crops the intersection box (given in this view's own, possibly
@@ -89,14 +90,17 @@ def inverse_augment(feat: Tensor, boxes: Tensor, flipped: Tensor,
         flipped: (B,) bool, whether the view was horizontally flipped.
         output_size: (h, w) of the aligned map.
         sampling_ratio: RoIAlign samples per output cell and axis.
+        check: run :func:`check_boxes` (a host sync when ``boxes`` is on a GPU);
+            ``False`` only where the caller has already checked them.
 
     Returns:
         (B, C, h, w) aligned map in the image's original orientation.
 
     Raises:
-        ValueError: a non-finite box (see :func:`check_boxes`).
+        ValueError: a non-finite box (see :func:`check_boxes`), when ``check``.
     """
-    check_boxes(boxes)
+    if check:
+        check_boxes(boxes)
     b, _, h, w = feat.shape
     scale = boxes.new_tensor([w, h, w, h], dtype=feat.dtype)
     rois = torch.cat([torch.arange(b, device=feat.device, dtype=feat.dtype)[:, None],
