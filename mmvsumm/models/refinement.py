@@ -45,6 +45,8 @@ def refinement_loss(net: ContrastiveRefiner, feats: Sequence[np.ndarray], ratio:
         feats: frozen features of each video, equal lengths.  # [(F, D), ...]
     """
     release = check_variant(variant) == 'release'
+    knn = {k: v for k, v in score_options(variant=variant, ratio=ratio).items()
+           if k in ('ratio', 'include_self', 'rounding')}  # N_t as the variant's scores
     if len(feats) < 2 and not release:
         raise VSummInputError('contrastive refinement needs batches of >= 2 videos '
                               '(the uniqueness loss compares videos)')
@@ -55,8 +57,7 @@ def refinement_loss(net: ContrastiveRefiner, feats: Sequence[np.ndarray], ratio:
     segments = [segment_features(zb, segment) for zb in z]
     total = z.new_zeros(())
     for b, frames in enumerate(feats):
-        neighbours = nearest_neighbours(frames, ratio, include_self=release,
-                                        rounding='floor' if release else 'round')
+        neighbours = nearest_neighbours(frames, **knn)
         others = torch.cat([s for o, s in enumerate(segments) if o != b or release])
         unique = unique_loss(z[b], others)
         scaled = _scaled(unique.detach(), 0.0 if release else 1.0)
