@@ -24,6 +24,7 @@ def load_model(config: str | Path, checkpoint: str | Path | None,
             weights or has weights of other shapes (the file is named).
     """
     from mmengine.config import Config
+    from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
 
@@ -33,7 +34,7 @@ def load_model(config: str | Path, checkpoint: str | Path | None,
     scope = cfg.get('default_scope', 'mmpretrain')
     with DefaultScope.overwrite_default_scope(scope):
         model = MODELS.build(cfg.model)
-    model = _as_bn(model)
+    model = revert_sync_batchnorm(model)
     if not hasattr(model, 'backbone'):
         raise ValueError(f'{config}: the model ({type(model).__name__}) has no backbone')
     if checkpoint is not None:
@@ -59,19 +60,6 @@ def _load_backbone(model: nn.Module, checkpoint: Path) -> None:
     if missing:
         raise ValueError(f'{checkpoint}: {len(missing)} backbone weights are missing '
                          f'(e.g. {missing[:3]}); is it a checkpoint of this config?')
-
-
-def _as_bn(model: nn.Module) -> nn.Module:
-    """Replace every SyncBatchNorm by an equivalent BatchNorm2d (same buffers/params)."""
-    for name, child in model.named_children():
-        if isinstance(child, nn.SyncBatchNorm):
-            bn = nn.BatchNorm2d(child.num_features, child.eps, child.momentum, child.affine,
-                                child.track_running_stats)
-            bn.load_state_dict(child.state_dict())
-            setattr(model, name, bn)
-        else:
-            _as_bn(child)
-    return model
 
 
 @torch.no_grad()
