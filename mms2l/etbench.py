@@ -33,13 +33,13 @@ official script counts as a failed parse.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from .datasets.etsum import read_samples
 from .decoding import temporal_iou
 from .evaluation.etbench_data import ETBENCH_TASKS as TASKS
 from .tokenization import LOC_TOKEN
@@ -116,15 +116,7 @@ def check_sample(sample: Any, position: int) -> None:
 
 def load_annotations(path: str | Path) -> list[dict]:
     """Read and validate an ETBench annotation (or prediction) file."""
-    path = Path(path)
-    try:
-        samples = json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise ETBenchError(f'{path}: not valid JSON ({err})') from err
-    if not isinstance(samples, list):
-        raise ETBenchError(f'{path}: expected a JSON list of samples, got {type(samples).__name__}')
-    if not samples:
-        raise ETBenchError(f'{path}: the list of samples is empty')
+    samples = read_samples(path, ETBenchError)
     for position, sample in enumerate(samples):
         check_sample(sample, position)
     return samples

@@ -44,10 +44,12 @@ class ETSumDataset(BaseDataset):
                     summaries=summaries, vid_times=item.get('vid_times') or [])
 
 
-def read_samples(path: str | Path, error: type[ValueError] = ValueError) -> list:
-    """A non-empty JSON list, or JSON lines for ``.jsonl``; raises ``error`` (a
-    ValueError subclass of the caller's choosing) naming the file (and line)."""
-    text = Path(path).read_text()
+def read_samples(path: str | Path, error: type[ValueError] = ValueError,
+                 allow_empty: bool = False) -> list:
+    """A JSON list, or JSON lines for ``.jsonl``, non-empty unless ``allow_empty``;
+    raises ``error`` (a ValueError subclass of the caller's choosing) naming the file
+    (and line)."""
+    text = Path(path).read_text(encoding='utf-8')
     if str(path).endswith('.jsonl'):
         items = []
         for number, line in enumerate(text.splitlines(), 1):
@@ -63,6 +65,6 @@ def read_samples(path: str | Path, error: type[ValueError] = ValueError) -> list
             raise error(f'{path}: not valid JSON ({err})') from err
     if not isinstance(items, list):
         raise error(f'{path}: expected a JSON list of samples, got {type(items).__name__}')
-    if not items:
-        raise error(f'{path}: no samples')
+    if not items and not allow_empty:
+        raise error(f'{path}: the list of samples is empty (no samples)')
     return items

@@ -10,6 +10,8 @@ from numbers import Real
 from pathlib import Path
 from typing import Iterable
 
+from ..datasets.etsum import read_samples
+
 __all__ = ['ETBENCH_TASKS', 'ETBenchInputError', 'load_predictions', 'load_subset',
            'apply_subset', 'group_samples']
 
@@ -110,28 +112,6 @@ def _check_sample(sample, where: str) -> dict:
     return out
 
 
-def _read_json(path: Path) -> list:
-    text = path.read_text(encoding='utf-8')
-    if path.suffix == '.jsonl':
-        samples = []
-        for num, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    samples.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise ETBenchInputError(
-                        f'{path}: line {num} is not valid JSON ({exc})') from None
-        return samples
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ETBenchInputError(f'{path}: not valid JSON ({exc})') from None
-    if not isinstance(data, list):
-        raise ETBenchInputError(f'{path}: expected a JSON list of samples, '
-                                f'got {type(data).__name__}')
-    return data
-
-
 def _expand(paths: Iterable[str | Path]) -> list[Path]:
     files = []
     for path in map(Path, paths):
@@ -153,7 +133,7 @@ def load_predictions(paths: Iterable[str | Path]) -> list[dict]:
     file and sample at the first problem."""
     samples = []
     for path in _expand(paths):
-        for pos, sample in enumerate(_read_json(path)):
+        for pos, sample in enumerate(read_samples(path, ETBenchInputError, allow_empty=True)):
             samples.append(_check_sample(sample, f'{path}: sample #{pos}'))
     return samples
 
