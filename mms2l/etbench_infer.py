@@ -112,9 +112,10 @@ def infer_sample(model, pipeline, sample: dict, video_root: Path,
     """Answer one ETBench sample -> record ``{a, text, letter_text, locs, ...}``.
     ``prompt``: the style of the summary prompt (see :func:`model_query`); the option
     letter is always generated after the released ``q``."""
+    missing = check_videos([sample], video_root)
+    if missing:
+        raise FileNotFoundError(missing[0])
     video = video_root / sample['video']
-    if not video.is_file():
-        raise FileNotFoundError(f'{sample_name(sample)}: video not found: {video}')
     meta = dict(duration=float(sample['duration']), idx=sample['idx'], task=sample['task'])
     query, times = model_query(sample, prompt)
     packed = prepare(pipeline, video, query, vid_times=times, **meta)
