@@ -17,11 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from mms2l.evaluation import ETBENCH_TASKS as TASKS
+
 OPTIONS = ['a woman cooks pasta', 'a man rides a bike', 'a dog swims in a lake',
            'children play football']
 CAPTIONS = ['a man chops onions', 'he fries them in a pan', 'the woman pours water',
             'a dog jumps over the fence']
-TASKS = ('rar', 'eca', 'rvq', 'tvg', 'epm', 'tal', 'evs', 'vhd', 'dvc', 'slc', 'tem', 'gvq')
 
 
 def synthetic_samples(num: int, seed: int) -> list[dict]:
