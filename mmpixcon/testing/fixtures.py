@@ -21,18 +21,6 @@ VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', '
                'chair', 'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person',
                'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor')
 
-COCO_CLASSES = (
-    'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat',
-    'traffic light', 'fire hydrant', 'stop sign', 'parking meter', 'bench', 'bird', 'cat',
-    'dog', 'horse', 'sheep', 'cow', 'elephant', 'bear', 'zebra', 'giraffe', 'backpack',
-    'umbrella', 'handbag', 'tie', 'suitcase', 'frisbee', 'skis', 'snowboard', 'sports ball',
-    'kite', 'baseball bat', 'baseball glove', 'skateboard', 'surfboard', 'tennis racket',
-    'bottle', 'wine glass', 'cup', 'fork', 'knife', 'spoon', 'bowl', 'banana', 'apple',
-    'sandwich', 'orange', 'broccoli', 'carrot', 'hot dog', 'pizza', 'donut', 'cake', 'chair',
-    'couch', 'potted plant', 'bed', 'dining table', 'toilet', 'tv', 'laptop', 'mouse',
-    'remote', 'keyboard', 'cell phone', 'microwave', 'oven', 'toaster', 'sink',
-    'refrigerator', 'book', 'clock', 'vase', 'scissors', 'teddy bear', 'hair drier',
-    'toothbrush')
 # COCO numbers its 80 categories 1..90 with ten gaps
 COCO_IDS = tuple(i for i in range(1, 91) if i not in (12, 26, 29, 30, 45, 66, 68, 69, 71, 83))
 
@@ -82,8 +70,9 @@ def make_coco(dst: Path, num: int = 4, size: int = 96) -> Path:
     """``train2017/``, ``val2017/``, ``annotations/instances_{train,val}2017.json``."""
     # all 80 categories with COCO's ids, as in the real files: mmdet's CocoDataset and
     # CocoMetric look categories up by name and map the 80 labels through them
+    from mmdet.datasets import CocoDataset
     categories = [dict(id=cid, name=name, supercategory='object')
-                  for cid, name in zip(COCO_IDS, COCO_CLASSES)]
+                  for cid, name in zip(COCO_IDS, CocoDataset.METAINFO['classes'], strict=True)]
     for split in ('train2017', 'val2017'):
         (dst / split).mkdir(parents=True, exist_ok=True)
         images, anns = [], []
