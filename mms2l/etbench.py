@@ -41,11 +41,11 @@ import numpy as np
 
 from .datasets.etsum import read_samples
 from .decoding import temporal_iou
+from .evaluation.etbench_data import CHOICE_TASKS as OPTION_TASKS
 from .evaluation.etbench_data import ETBENCH_TASKS as TASKS
 from .tokenization import LOC_TOKEN
 
 MCQ_TASKS = ('rar', 'rvq', 'gvq')  # answered by a generated option letter
-OPTION_TASKS = ('rar', 'eca', 'rvq', 'gvq')
 MCQ_PREFIX = 'Best Option: ('  # what E.T.Chat appends to the prompt for a letter answer
 REQUIRED_KEYS = ('idx', 'task', 'source', 'video', 'duration', 'q')
 PLACEHOLDER_CAPTION = 'an event.'  # a DVC/SLC window whose summary is empty

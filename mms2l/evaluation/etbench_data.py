@@ -18,7 +18,8 @@ __all__ = ['ETBENCH_TASKS', 'ETBenchInputError', 'load_predictions', 'load_subse
 #: task codes, in the order of thesis table 4.1.
 ETBENCH_TASKS = ('rar', 'eca', 'rvq', 'tvg', 'epm', 'tal', 'evs', 'vhd', 'dvc', 'slc', 'tem',
                  'gvq')
-_CHOICE_TASKS = {'rar', 'eca', 'rvq', 'gvq'}
+#: tasks whose samples carry options ``o`` and the answer's index ``p``.
+CHOICE_TASKS = ('rar', 'eca', 'rvq', 'gvq')
 _ONE_SPAN_TASKS = {'tvg', 'epm', 'gvq'}
 _SPAN_LIST_TASKS = {'tem', 'tal', 'evs', 'dvc', 'slc'}
 
@@ -74,7 +75,7 @@ def _check_sample(sample, where: str) -> dict:
                                 f'known: {", ".join(ETBENCH_TASKS)}')
     if not isinstance(sample['a'], str):
         raise ETBenchInputError(f"{where}: the answer 'a' must be text, got {sample['a']!r}")
-    needed = (['o', 'p'] if task in _CHOICE_TASKS else []) + \
+    needed = (['o', 'p'] if task in CHOICE_TASKS else []) + \
         (['tgt'] if task not in {'rar', 'eca', 'rvq'} else []) + \
         (['g', 'video'] if task in {'dvc', 'slc'} else [])
     missing = [key for key in needed if key not in sample]
@@ -88,7 +89,7 @@ def _check_sample(sample, where: str) -> dict:
             out['tgt'] = _span_list(sample['tgt'], "'tgt'")
         elif task == 'vhd':
             out['tgt'] = _annotators(sample['tgt'], "'tgt'")
-        if task in _CHOICE_TASKS:
+        if task in CHOICE_TASKS:
             options = sample['o']
             if not isinstance(options, list) or len(options) not in (4, 5):
                 raise ETBenchInputError(f"'o' must list 4 or 5 options, got {options!r}")
