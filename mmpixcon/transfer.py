@@ -18,11 +18,14 @@ import os
 import pickle
 import re
 from collections import OrderedDict
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import torch
+from mmcontrast.fileio import atomic_path, refuse_existing
 from torch import Tensor
+
+from .errors import PixConInputError
 
 # Where each encoder's ResNet lives, per framework. mmpretrain 1.x wraps the momentum
 # ``nn.Sequential(backbone, neck)`` in an EMA module (``.module.0.``): PixCon and BYOL
@@ -73,23 +76,24 @@ def extract_backbone(state_dict: Mapping[str, Tensor],
         encoder: ``'online'`` or ``'momentum'``.
 
     Raises:
-        ValueError: unknown ``encoder``; the checkpoint has no such encoder; or it
+        PixConInputError: unknown ``encoder``; the checkpoint has no such encoder; or it
             holds two different candidates (mmselfsup 0.x saves the online ResNet
             twice, as ``backbone.`` and ``encoder_q.0.``: identical copies are fine).
     """
     if encoder not in ENCODER_PREFIXES:
-        raise ValueError(f'encoder must be one of {sorted(ENCODER_PREFIXES)}, got {encoder!r}')
+        raise PixConInputError(
+            f'encoder must be one of {sorted(ENCODER_PREFIXES)}, got {encoder!r}')
     keys = [key[len('module.'):] if key.startswith('module.') else key for key in state_dict]
     found = [prefix for prefix in ENCODER_PREFIXES[encoder]
              if any(key.startswith(prefix) for key in keys)]
     if not found:
-        raise ValueError(
+        raise PixConInputError(
             f'no {encoder} encoder in this checkpoint: expected keys starting with one of '
             f'{ENCODER_PREFIXES[encoder]}, found top-level names {_top_level(keys)}')
     values = list(state_dict.values())
     first, *others = (_strip(keys, values, prefix) for prefix in found)
     if not all(_same(first, other) for other in others):
-        raise ValueError(f'ambiguous checkpoint: {found} all look like the {encoder} '
+        raise PixConInputError(f'ambiguous checkpoint: {found} all look like the {encoder} '
                          'encoder but hold different weights')
     return first
 
@@ -101,14 +105,14 @@ def to_torchvision(backbone: Mapping[str, Tensor]) -> OrderedDict[str, Tensor]:
     backbone uses no part torchvision lacks and returns an ordinary ``OrderedDict``.
 
     Raises:
-        ValueError: a key torchvision's ResNet does not have (deep stem, avg_down, ...).
+        PixConInputError: a key torchvision's ResNet does not have (deep stem, avg_down, ...).
     """
     foreign = [key for key in backbone
                if not key.startswith(_TORCHVISION_ROOTS)
                or ('downsample.' in key and not key.split('.', 2)[2].startswith(
                    _TORCHVISION_DOWNSAMPLE))]
     if foreign:
-        raise ValueError(f'{len(foreign)} keys have no torchvision ResNet counterpart '
+        raise PixConInputError(f'{len(foreign)} keys have no torchvision ResNet counterpart '
                          f'(deep stem or avg_down ResNet?), e.g. {foreign[:3]}')
     return OrderedDict(backbone)
 
@@ -120,7 +124,7 @@ def _detectron2_name(key: str) -> str:
         return f'stem.conv1.{"norm." if stem["part"] == "bn1" else ""}{stem["leaf"]}'
     block = _BLOCK_KEY.fullmatch(key)
     if block is None:
-        raise ValueError(f'{key!r} is not a key of a torchvision-layout ResNet')
+        raise PixConInputError(f'{key!r} is not a key of a torchvision-layout ResNet')
     part = block['part']
     if part.startswith('bn'):
         part = f'conv{part[2:]}.norm'
@@ -139,7 +143,7 @@ def to_detectron2(backbone: Mapping[str, Tensor]) -> dict[str, np.ndarray]:
     model ``roi_heads.res5.*``).
 
     Raises:
-        ValueError: a ResNet torchvision (and so Detectron2's ``ResNet``) cannot hold.
+        PixConInputError: a ResNet torchvision (and so Detectron2's ``ResNet``) cannot hold.
     """
     return {_detectron2_name(key): value.detach().cpu().numpy()
             for key, value in to_torchvision(backbone).items()}
@@ -172,46 +176,62 @@ def read_detectron2(path: str) -> dict[str, Any]:
         return _ArrayUnpickler(f, encoding='latin1').load()
 
 
-def _write_atomically(dst: str, write: Callable[[Any], None]) -> None:
-    """``write(file)`` into ``dst.partial``, then rename it to ``dst``."""
-    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
-    partial = f'{dst}.partial'
-    with open(partial, 'wb') as f:
-        write(f)
-    os.replace(partial, dst)
-
-
-def convert_checkpoint(src: str, dst: str, encoder: str = 'online',
-                       fmt: str = 'mmcls') -> dict[str, Any]:
-    """Read ``src`` (weights only, any mmengine scheme), write one encoder's ResNet to
-    ``dst`` in format ``fmt`` (one of :data:`FORMATS`); return what was written.
+def refuse_same_file(src: str, dst: str) -> None:
+    """Refuse a ``dst`` that is ``src`` itself (the same path in another spelling, a
+    symlink to it, or a hard link: the same inode), which the conversion would replace
+    by its backbone.
 
     Raises:
-        ValueError: unknown format, a Detectron2 file not named ``*.pkl`` (Detectron2
-            picks its reader by the extension), or see :func:`extract_backbone`.
+        PixConInputError: naming both paths.
+    """
+    if '://' in src:  # a URL is never a local file the output could replace
+        return
+    same = os.path.realpath(src) == os.path.realpath(dst)
+    if not same and os.path.exists(src) and os.path.exists(dst):
+        same = os.path.samefile(src, dst)
+    if same:
+        raise PixConInputError(f'DST {dst} is the same file as SRC {src}: writing the backbone '
+                               'there would destroy the training checkpoint; choose another DST')
+
+
+def convert_checkpoint(src: str, dst: str, encoder: str = 'online', fmt: str = 'mmcls',
+                       overwrite: bool = False) -> dict[str, Any]:
+    """Read ``src`` (weights only, any mmengine scheme), write one encoder's ResNet to
+    ``dst`` in format ``fmt`` (one of :data:`FORMATS`) through the project's atomic
+    writer; return what was written. Everything is checked before ``src`` is read.
+
+    Raises:
+        PixConInputError: unknown format, a Detectron2 file not named ``*.pkl``
+            (Detectron2 picks its reader by the extension), ``dst`` is ``src``
+            (:func:`refuse_same_file`), or see :func:`extract_backbone`.
+        InputError: ``dst`` exists and not ``overwrite``.
     """
     import mmcontrast  # noqa: F401  first: weights-only loading of mmengine checkpoints
     from mmengine.runner.checkpoint import _load_checkpoint
     if fmt not in FORMATS:
-        raise ValueError(f'format must be one of {FORMATS}, got {fmt!r}')
+        raise PixConInputError(f'format must be one of {FORMATS}, got {fmt!r}')
     if fmt == 'detectron2' and not dst.endswith('.pkl'):
-        raise ValueError(f'{dst}: Detectron2 reads its model-zoo format only from '
-                         'files named *.pkl')
+        raise PixConInputError(f'{dst}: Detectron2 reads its model-zoo format only from '
+                               'files named *.pkl')
+    refuse_same_file(src, dst)
+    refuse_existing(dst, overwrite, option='DST')
     checkpoint = _load_checkpoint(src, map_location='cpu')
     if not isinstance(checkpoint, dict):
-        raise ValueError(f'{src} holds a {type(checkpoint).__name__}, not a checkpoint dict')
+        raise PixConInputError(f'{src} holds a {type(checkpoint).__name__}, not a checkpoint dict')
     backbone = extract_backbone(checkpoint.get('state_dict', checkpoint), encoder)
     out: dict[str, Any]
     if fmt == 'detectron2':
         out = dict(model=to_detectron2(backbone), __author__=DETECTRON2_AUTHOR,
                    matching_heuristics=True)
-        _write_atomically(dst, lambda f: pickle.dump(out, f))
-        return out
-    if fmt == 'torchvision':
+    elif fmt == 'torchvision':
         out = to_torchvision(backbone)
     else:
         meta = dict(converted_from=os.path.basename(src), encoder=encoder,
                     converter='tools/model_converters/pixcon2det.py')
         out = dict(meta=meta, state_dict=backbone)
-    _write_atomically(dst, lambda f: torch.save(out, f))
+    with atomic_path(dst) as tmp, open(tmp, 'wb') as f:
+        if fmt == 'detectron2':
+            pickle.dump(out, f)
+        else:
+            torch.save(out, f)
     return out

@@ -8,6 +8,8 @@ from pathlib import Path
 from mmengine.dataset import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from ..errors import PixConInputError
+
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
@@ -17,16 +19,17 @@ def _coco_file_names(ann_file: str) -> list[str]:
         with open(ann_file, encoding='utf-8') as f:
             content = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f'{ann_file}: not a valid COCO json ({err})') from err
+        raise PixConInputError(f'{ann_file}: not a valid COCO json ({err})') from err
     images = content.get('images') if isinstance(content, dict) else None
     if not isinstance(images, list):
-        raise ValueError(f'{ann_file}: no "images" list in this COCO json')
+        raise PixConInputError(f'{ann_file}: no "images" list in this COCO json')
     names = []
     for index, image in enumerate(images):
         name = image.get('file_name') if isinstance(image, dict) else None
         if not isinstance(name, str) or not name:
             image_id = image.get('id') if isinstance(image, dict) else None
-            raise ValueError(f'{ann_file}: images[{index}] (id={image_id}) has no "file_name"')
+            raise PixConInputError(
+                f'{ann_file}: images[{index}] (id={image_id}) has no "file_name"')
         names.append(name)
     return names
 
@@ -47,7 +50,7 @@ class UnlabeledCOCO(BaseDataset):
 
     Raises:
         FileNotFoundError: listed images that are missing or unreadable (named).
-        ValueError: an empty dataset, a json that does not parse, has no
+        PixConInputError: an empty dataset, a json that does not parse, has no
             ``images`` list or an entry without ``file_name`` (file and entry named).
     """
 
@@ -69,7 +72,7 @@ class UnlabeledCOCO(BaseDataset):
         img_dir = Path(self.data_prefix['img_path'])
         paths = [img_dir / name for name in self._file_names(img_dir)]
         if not paths:
-            raise ValueError(f'no images found in {img_dir} (ann_file={self.ann_file!r})')
+            raise PixConInputError(f'no images found in {img_dir} (ann_file={self.ann_file!r})')
         bad = [str(p) for p in paths if not (p.is_file() and os.access(p, os.R_OK))]
         if bad:
             raise FileNotFoundError(f'{len(bad)} of {len(paths)} images are missing or '

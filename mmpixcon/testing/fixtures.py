@@ -17,6 +17,8 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image
 
+from ..errors import PixConInputError
+
 VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
                'chair', 'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person',
                'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor')
@@ -174,7 +176,7 @@ LAYOUTS: dict[str, Callable[..., Path]] = dict(
 def make_fixture(layout: str, dst: str | Path, num: int = 4, size: int = 96) -> Path:
     """Write the ``layout`` fixture under ``dst`` and return ``dst``."""
     if layout not in LAYOUTS:
-        raise ValueError(f'layout must be one of {sorted(LAYOUTS)}, got {layout!r}')
+        raise PixConInputError(f'layout must be one of {sorted(LAYOUTS)}, got {layout!r}')
     return LAYOUTS[layout](Path(dst), num=num, size=size)
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from mmcontrast.fileio import atomic_path
 from PIL import Image
+
+from ..errors import PixConInputError
 
 
 class PanelGrid:
@@ -17,7 +20,8 @@ class PanelGrid:
         from matplotlib.figure import Figure
 
         if rows < 1 or cols < 1 or panel < 16:
-            raise ValueError(f'need rows, cols >= 1 and panel >= 16, got {rows}, {cols}, {panel}')
+            raise PixConInputError(
+                f'need rows, cols >= 1 and panel >= 16, got {rows}, {cols}, {panel}')
         self.rows, self.cols, self.panel = rows, cols, panel
         # 1 inch per panel at dpi = panel: the pixel size is exact, no rounding
         self.figure = Figure(figsize=(cols, rows), dpi=panel)
@@ -54,11 +58,51 @@ class PanelGrid:
         self.axes[row][col].add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False,
                                                 edgecolor=colour, linewidth=width * 72 / self.panel))
 
-    def label(self, row: int, col: int, text: str) -> None:
-        """White-on-black caption at the panel's top-left corner."""
-        self.axes[row][col].text(3, 3, text, color='white', fontsize=self.fontsize(),
-                                 va='top', ha='left',
-                                 bbox=dict(facecolor='black', alpha=0.6, pad=1, linewidth=0))
+    def label(self, row: int, col: int, text: str):
+        """White-on-black caption at the panel's top-left corner; returns the Text."""
+        return self.axes[row][col].text(3, 3, text, color='white', fontsize=self.fontsize(),
+                                        va='top', ha='left',
+                                        bbox=dict(facecolor='black', alpha=0.6, pad=1,
+                                                  linewidth=0))
+
+    def extent(self, artist, pad: float = 1.0):
+        """Display-pixel box of a Text (with its background box, if any), grown by ``pad``."""
+        renderer = self.canvas.get_renderer()
+        patch = artist.get_bbox_patch()
+        box = (patch if patch is not None else artist).get_window_extent(renderer)
+        return box.padded(pad)
+
+    def free_text(self, row: int, col: int, x: float, y: float, text: str, taken: list,
+                  **style):
+        """Put ``text`` beside panel pixel (x, y) where it overlaps none of the display
+        boxes in ``taken`` (see :meth:`extent`) and stays inside the panel: right, left,
+        above, below the point, else the nearest free spot of a grid over the panel.
+        Appends its box to ``taken`` and returns the Text.
+
+        Raises:
+            PixConInputError: no free spot (too many labels for the panel size).
+        """
+        ax = self.axes[row][col]
+        inside = ax.get_window_extent(self.canvas.get_renderer())
+        step = max(4, self.panel // 32)
+        near = [(x + 4, y, 'left'), (x - 4, y, 'right'), (x, y - 8, 'center'),
+                (x, y + 8, 'center')]
+        grid = sorted(((gx, gy, 'left') for gy in range(step, self.panel, step)
+                       for gx in range(2, self.panel, step)),
+                      key=lambda c: (c[0] - x) ** 2 + (c[1] - y) ** 2)
+        artist = ax.text(x, y, text, va='center', **style)
+        for tx, ty, ha in near + grid:
+            artist.set_position((tx, ty))
+            artist.set_ha(ha)
+            box = self.extent(artist)
+            if (inside.containsx(box.x0) and inside.containsx(box.x1)
+                    and inside.containsy(box.y0) and inside.containsy(box.y1)
+                    and not any(box.overlaps(other) for other in taken)):
+                taken.append(box)
+                return artist
+        artist.remove()
+        raise PixConInputError(f'no room for the label {text!r} in panel ({row}, {col}): '
+                               'use a larger --panel or fewer labels')
 
     def to_array(self) -> np.ndarray:
         """(rows * panel, cols * panel, 3) uint8 RGB."""
@@ -66,8 +110,9 @@ class PanelGrid:
         return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
     def save(self, path: str | Path) -> Path:
-        """Write a PNG (parent folders created) and return its path."""
+        """Write a PNG through the project's atomic writer (parent folders created) and
+        return its path."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(self.to_array()).save(path)
+        with atomic_path(path) as tmp:
+            Image.fromarray(self.to_array()).save(tmp, format='PNG')
         return path

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import argparse
 
+from mmcontrast.argtypes import finite_float
+from mmcontrast.fileio import refuse_existing
+
 from .features import load_model
 from .figures import Named
 
@@ -25,9 +28,38 @@ def load_models(specs: list[list[str]], device: str) -> list[Named]:
 
 
 def add_output_args(parser: argparse.ArgumentParser, default_size: int) -> None:
-    """``--out``, ``--size`` (network input side) and ``--panel`` (pixels per panel)."""
+    """``--out`` (+ ``--overwrite``), ``--size`` (network input side) and ``--panel``
+    (pixels per panel)."""
     parser.add_argument('--out', required=True, help='PNG file to write')
+    parser.add_argument('--overwrite', action='store_true', help='replace an existing --out')
     parser.add_argument('--size', type=int, default=default_size,
                         help='side of the square network input (default %(default)s)')
     parser.add_argument('--panel', type=int, default=256,
                         help='pixel side of each panel of the figure (default %(default)s)')
+
+
+def add_crop_args(parser: argparse.ArgumentParser) -> None:
+    """``--scale`` (crop area range, finite fractions in (0, 1]) and ``--seed``."""
+    parser.add_argument('--scale', type=finite_float(0, 1, low_open=True), nargs=2,
+                        default=(0.08, 1.0), metavar=('MIN', 'MAX'),
+                        help="crop area range (default: training's 0.08 1)")
+    parser.add_argument('--seed', type=int, default=0, help='seed of the crops')
+
+
+def query_point(parser: argparse.ArgumentParser, x: str, y: str) -> tuple[float, float]:
+    """(x, y) fractions of a ``--image PATH X Y`` triple; NaN, inf and values outside
+    [0, 1] are a command-line error."""
+    parse = finite_float(0, 1)
+    try:
+        return parse(x), parse(y)
+    except argparse.ArgumentTypeError as err:
+        parser.error(f'--image X Y: {err}')
+
+
+def parse_figure_args(parser: argparse.ArgumentParser,
+                      argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line and refuse an existing ``--out`` (unless ``--overwrite``)
+    before any model is loaded."""
+    args = parser.parse_args(argv)
+    refuse_existing(args.out, args.overwrite)
+    return args

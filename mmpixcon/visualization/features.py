@@ -7,6 +7,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..errors import PixConInputError
+
 
 def load_model(config: str | Path, checkpoint: str | Path | None,
                device: str = 'cpu') -> nn.Module:
@@ -20,7 +22,7 @@ def load_model(config: str | Path, checkpoint: str | Path | None,
     or a backbone only (``conv1.weight``, ..., as ``tools/model_converters`` writes it).
 
     Raises:
-        ValueError: the model has no ``backbone``, or the checkpoint lacks backbone
+        PixConInputError: the model has no ``backbone``, or the checkpoint lacks backbone
             weights or has weights of other shapes (the file is named).
     """
     from mmengine.config import Config
@@ -36,7 +38,7 @@ def load_model(config: str | Path, checkpoint: str | Path | None,
         model = MODELS.build(cfg.model)
     model = revert_sync_batchnorm(model)
     if not hasattr(model, 'backbone'):
-        raise ValueError(f'{config}: the model ({type(model).__name__}) has no backbone')
+        raise PixConInputError(f'{config}: the model ({type(model).__name__}) has no backbone')
     if checkpoint is not None:
         _load_backbone(model, Path(checkpoint))
     return model.to(device).eval()
@@ -48,17 +50,18 @@ def _load_backbone(model: nn.Module, checkpoint: Path) -> None:
     ckpt = _load_checkpoint(str(checkpoint), map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
-        raise ValueError(f'{checkpoint}: not a state dict or an mmengine checkpoint')
+        raise PixConInputError(f'{checkpoint}: not a state dict or an mmengine checkpoint')
     whole = any(k.startswith('backbone.') for k in state)
     target = model if whole else model.backbone
     try:
         missing, _ = target.load_state_dict(state, strict=False)
     except RuntimeError as err:  # shape mismatches
-        raise ValueError(f'{checkpoint}: weights do not fit this config\'s model: {err}') from err
+        raise PixConInputError(
+            f'{checkpoint}: weights do not fit this config\'s model: {err}') from err
     if whole:
         missing = [k for k in missing if k.startswith('backbone.')]
     if missing:
-        raise ValueError(f'{checkpoint}: {len(missing)} backbone weights are missing '
+        raise PixConInputError(f'{checkpoint}: {len(missing)} backbone weights are missing '
                          f'(e.g. {missing[:3]}); is it a checkpoint of this config?')
 
 

@@ -86,13 +86,15 @@ def mismatch_figure(example: Views, models: Sequence[Named], top: int = 5,
             grid.image(row, col, example.views[col])
             grid.box(row, col, example.boxes[col], 'red')
         counts[name] = (int(found.outside.sum()), len(found.query))
-        grid.label(row, 0, f'{name}: {counts[name][0]}/{counts[name][1]} in-box matches outside')
+        caption = grid.label(row, 0, f'{name}: {counts[name][0]}/{counts[name][1]} in-box '
+                             'matches outside')
+        taken = [grid.extent(caption)]  # similarity labels avoid the caption and each other
         for q, k, sim, out in list(zip(*found))[:top]:
             (qx, qy), (kx, ky) = (_centre(int(i), h, w, panel) for i in (q, k))
             colour = 'red' if out else 'lime'
             grid.axes[row][0].plot([qx], [qy], 'o', color=colour, markersize=grid.fontsize(6))
-            grid.axes[row][0].text(qx + 4, qy, f'{float(sim):.2f}', color='white',
-                                   fontsize=grid.fontsize(9))
+            grid.free_text(row, 0, qx, qy, f'{float(sim):.2f}', taken, color='white',
+                           fontsize=grid.fontsize(9))
             grid.axes[row][1].plot([kx], [ky], 'x' if out else 'o', color=colour,
                                    markersize=grid.fontsize(8))
             grid.figure.add_artist(ConnectionPatch(

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..models.utils import boxes_to_mask, semantic_weights, similarity_match
+from ..errors import PixConInputError
 
 
 def cosine_similarity_map(feat: Tensor, point: tuple[float, float]) -> Tensor:
@@ -27,7 +28,7 @@ def cosine_similarity_map(feat: Tensor, point: tuple[float, float]) -> Tensor:
     _, h, w = feat.shape
     x, y = point
     if not (0 <= x <= 1 and 0 <= y <= 1):
-        raise ValueError(f'point must be (x, y) fractions in [0, 1], got {point}')
+        raise PixConInputError(f'point must be (x, y) fractions in [0, 1], got {point}')
     row, col = min(int(y * h), h - 1), min(int(x * w), w - 1)
     flat = F.normalize(feat.flatten(1), dim=0)  # (C, HW)
     return (flat[:, row * w + col] @ flat).view(h, w)

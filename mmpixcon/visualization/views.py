@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from ..datasets.transforms import OverlapTwoCrop
+from ..errors import PixConInputError
 
 
 class Views(NamedTuple):
@@ -23,7 +24,7 @@ def read_rgb(path: str | Path) -> np.ndarray:
         with Image.open(path) as img:
             return np.asarray(img.convert('RGB'))
     except (OSError, ValueError) as err:
-        raise ValueError(f'{path}: cannot read this image ({err})') from err
+        raise PixConInputError(f'{path}: cannot read this image ({err})') from err
 
 
 def resize(img: np.ndarray, size: int) -> np.ndarray:
@@ -35,14 +36,16 @@ def two_views(image: np.ndarray, size: int, scale: tuple[float, float] = (0.08, 
               seed: int = 0) -> Views:
     """Crop two overlapping ``size`` x ``size`` views with :class:`OverlapTwoCrop`.
 
-    The crops are those training draws (same scale range, >= 1 % overlap); no flip
-    or photometric augmentation, so the figures show the crops' geometry alone.
+    The crops are those training draws (same scale range, >= 1 % overlap, same
+    resizing); no flip or photometric augmentation, so the figures show the crops'
+    geometry alone.
     numpy's global random state is restored afterwards.
     """
     state = np.random.get_state()
     np.random.seed(seed)
     try:
-        out = OverlapTwoCrop(size=size, scale=scale)(dict(img=image))
+        # resized as the training configs do (pillow, bilinear)
+        out = OverlapTwoCrop(size=size, scale=scale, backend='pillow')(dict(img=image))
     finally:
         np.random.set_state(state)
     return Views(image, list(out['img']), out['pixcon_crops'], out['pixcon_boxes'])

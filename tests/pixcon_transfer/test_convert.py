@@ -6,6 +6,7 @@ from collections import OrderedDict
 import pytest
 import torch
 
+from mmpixcon.errors import PixConInputError
 from mmpixcon.transfer import extract_backbone, to_torchvision
 
 from .conftest import c5
@@ -61,7 +62,7 @@ def test_missing_encoder_is_a_clear_error(converter, pixcon_model, tmp_path):
                               if not k.startswith('target_net.'))
     src = tmp_path / 'online_only.pth'
     torch.save(dict(state_dict=online_only), src)
-    with pytest.raises(SystemExit, match='no momentum encoder in this checkpoint'):
+    with pytest.raises(PixConInputError, match='no momentum encoder in this checkpoint'):
         converter.main([str(src), str(tmp_path / 'out.pth'), '--encoder', 'momentum'])
     with pytest.raises(SystemExit, match='can not be found'):
         converter.main([str(tmp_path / 'absent.pth'), str(tmp_path / 'out.pth')])

@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch import nn
 
+from mmpixcon.errors import PixConInputError
 from mmpixcon.transfer import DETECTRON2_AUTHOR, extract_backbone, read_detectron2
 
 R50_BLOCKS = (3, 4, 6, 3)
@@ -144,7 +145,7 @@ def test_detectron2_format_has_its_layout_and_features(converter, r50_pixcon_ckp
 
 def test_detectron2_needs_a_pkl_name_and_reading_refuses_code(converter, r50_pixcon_ckpt,
                                                               tmp_path):
-    with pytest.raises(SystemExit, match='only from files named \\*.pkl'):
+    with pytest.raises(PixConInputError, match='only from files named \\*.pkl'):
         converter.main([str(r50_pixcon_ckpt), str(tmp_path / 'r50.pth'),
                         '--format', 'detectron2'])
     evil = tmp_path / 'evil.pkl'

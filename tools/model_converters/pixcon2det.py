@@ -4,7 +4,7 @@ backbone-only ResNet checkpoint for fine-tuning.
 
     python tools/model_converters/pixcon2det.py work_dirs/pixcon_sr/epoch_800.pth \\
         work_dirs/pixcon_backbone.pth [--encoder online|momentum] \\
-        [--format mmcls|torchvision|detectron2]
+        [--format mmcls|torchvision|detectron2] [--overwrite]
 
 ``mmcls`` (default) writes ``{'meta': ..., 'state_dict': ...}`` with mmcv ResNet keys,
 which mmdet / mmseg load through ``init_cfg=dict(type='Pretrained', checkpoint=...)``
@@ -12,12 +12,17 @@ which mmdet / mmseg load through ``init_cfg=dict(type='Pretrained', checkpoint=.
 that ``torchvision.models.resnet50`` loads (only ``fc`` missing). ``detectron2`` writes
 a ``.pkl`` in Detectron2's model-zoo format (``model`` with Detectron2's ResNet names,
 ``__author__``, ``matching_heuristics``), for ``MODEL.WEIGHTS``.
+
+DST must not be SRC (any spelling, symlink or hard link) and must not exist unless
+``--overwrite``; bad input exits with code 2 and a message naming it.
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Optional, Sequence
 
+from mmcontrast.errors import exit_on_input_error
 from mmpixcon.transfer import FORMATS, convert_checkpoint
 
 
@@ -32,14 +37,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='mmcls: mmengine checkpoint with mmcv ResNet keys for mmdet / '
                         'mmseg (default); torchvision: plain torchvision ResNet state dict; '
                         'detectron2: Detectron2 model-zoo .pkl')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace an existing DST (never SRC itself)')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     try:
-        out = convert_checkpoint(args.src, args.dst, args.encoder, args.format)
-    except (ValueError, FileNotFoundError) as err:
+        out = convert_checkpoint(args.src, args.dst, args.encoder, args.format,
+                                 overwrite=args.overwrite)
+    except FileNotFoundError as err:
         raise SystemExit(f'pixcon2det: {err}') from err
     weights = out.get('state_dict', out.get('model', out))
     print(f'wrote {len(weights)} tensors of the {args.encoder} backbone to {args.dst} '
@@ -47,4 +55,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(exit_on_input_error(main, prog='pixcon2det'))

@@ -11,8 +11,16 @@ GPUS=1, else tools/dist_train.sh; skipped with --checkpoint), convert the chosen
 fine-tune its config of configs/pixcon/benchmarks (seed = run index; --no-validate: the
 thesis scores the final model, which the next stage does) and evaluate the last
 checkpoint (tools/test.py / tools/dist_test.sh). Writes DIR/results.md and
-DIR/results.json: the thesis's columns (VOC det. AP/AP50/AP75, COCO APbb/APmk,
-Cityscapes mIoU, VOC seg. mIoU, ADE20k mIoU), mean and standard deviation over the runs.
+DIR/results.json: every column of the thesis's transfer tables 2.1, 2.3, 2.4 and 2.7
+(VOC det. AP/AP50/AP75, COCO APbb/APbb50/APbb75/APmk/APmk50/APmk75, Cityscapes mIoU,
+VOC seg. mIoU, ADE20k mIoU), mean and standard deviation over the runs.
+
+Batch: every benchmark trains at its protocol's total batch (16 images per step) on any
+GPU count that divides it: the chain sets ``train_dataloader.batch_size`` to
+16 / GPUS (a benchmark's own ``--cfg-options`` still override it).
+
+Signals: SIGTERM / SIGINT are forwarded to the running stage's process group and the
+chain waits for it to exit, then exits with 128 + the signal number; rerunning continues.
 
 Resumable: DIR/stages.json records each finished stage with its command; rerunning
 skips a finished stage whose command and outputs are unchanged, and an interrupted
@@ -31,12 +39,18 @@ import math
 import os
 import os.path as osp
 import shlex
+import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from glob import glob
 from typing import Any, Callable, Optional, Sequence
+
+from mmcontrast.argtypes import positive_int
+from mmcontrast.errors import exit_on_input_error
+from mmcontrast.fileio import write_json_atomic, write_text_atomic
+from mmpixcon.errors import PixConInputError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS = osp.join(REPO, 'tools')
@@ -57,6 +71,9 @@ class Column:
 class Benchmark:
     configs: dict[str, str]  # segmentation model ('fcn' / 'fpn') -> config; 'any' for det
     columns: tuple[Column, ...]
+    # images per optimiser step of the protocol: Detectron2's VOC C4 24k and mmdet's COCO
+    # 1x schedules at 16; the FCN-d6 / FPN / ADE20k recipes at 8 x 2 or 4 x 4 = 16
+    total_batch: int = 16
 
     def config(self, seg_model: str) -> str:
         return osp.join(BENCHMARK_DIR, self.configs.get(seg_model, self.configs.get('any')))
@@ -67,17 +84,19 @@ def _seg(fcn: str, fpn: Optional[str], title: str) -> Benchmark:
     return Benchmark(configs, (Column(title, 'mIoU', 1.0),))
 
 
-# In the thesis's column order (tables 2.1 and 2.7).
+# In the thesis's column order (table 2.1, then table 2.7's ADE20k), titled as the zoo
+# README's tables (configs/pixcon/README.md) so each of them fills from results.md.
 BENCHMARKS: dict[str, Benchmark] = {
     'voc_det': Benchmark(dict(any='faster-rcnn_r50-syncbn-c4_24k_voc0712_pixcon.py'), (
-        Column('VOC det. AP', 'pascal_voc/mAP', 100.0),
-        Column('VOC det. AP50', 'pascal_voc/AP50', 100.0),
-        Column('VOC det. AP75', 'pascal_voc/AP75', 100.0))),
-    'coco': Benchmark(dict(any='mask-rcnn_r50-syncbn_fpn_1x_coco_pixcon.py'), (
-        Column('COCO APbb', 'coco/bbox_mAP', 100.0),
-        Column('COCO APmk', 'coco/segm_mAP', 100.0))),
+        Column('VOC AP', 'pascal_voc/mAP', 100.0),
+        Column('AP50', 'pascal_voc/AP50', 100.0),
+        Column('AP75', 'pascal_voc/AP75', 100.0))),
+    'coco': Benchmark(dict(any='mask-rcnn_r50-syncbn_fpn_1x_coco_pixcon.py'), tuple(
+        Column(f'{title}{suffix}', f'coco/{kind}_mAP{key}', 100.0)
+        for kind, title in (('bbox', 'COCO APbb'), ('segm', 'APmk'))
+        for suffix, key in (('', ''), ('50', '_50'), ('75', '_75')))),
     'cityscapes': _seg('fcn-d6_r50-d16_8xb2-90k_cityscapes-769x769_pixcon.py',
-                       'fpn_r50_8xb2-90k_cityscapes-769x769_pixcon.py', 'City. seg. mIoU'),
+                       'fpn_r50_8xb2-90k_cityscapes-769x769_pixcon.py', 'City. mIoU'),
     'voc_seg': _seg('fcn-d6_r50-d16_4xb4-30k_voc12aug-513x513_pixcon.py',
                     'fpn_r50_4xb4-30k_voc12aug-513x513_pixcon.py', 'VOC seg. mIoU'),
     'ade20k': _seg('fcn_r50-d8_4xb4-80k_ade20k-512x512_pixcon.py', None, 'ADE20k mIoU'),
@@ -89,14 +108,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description=__doc__.split('\n\n')[0],
         epilog=f'benchmarks: {", ".join(BENCHMARKS)} (default: all)')
     parser.add_argument('config', help='pre-training config (also names the table row)')
-    parser.add_argument('gpus', type=int, help='processes per stage (1: no launcher)')
+    parser.add_argument('gpus', type=positive_int,
+                        help='processes per stage (1: no launcher); must divide every '
+                        "chosen benchmark's total batch (16)")
     parser.add_argument('benchmarks', nargs='*', metavar='BENCHMARK',
                         help='benchmarks to run (default: all); the table keeps the '
                         "thesis's column order")
     parser.add_argument('--checkpoint', help='pre-trained checkpoint: skip pre-training')
     parser.add_argument('--encoder', choices=('online', 'momentum'), default='online',
                         help='encoder to transfer (default online, as the PixCon release)')
-    parser.add_argument('--runs', type=int, default=1,
+    parser.add_argument('--runs', type=positive_int, default=1,
                         help='fine-tuning runs per benchmark, seeds 0..N-1 (thesis: 5 VOC '
                         'det., 3 COCO, 3 Cityscapes, 5 VOC seg., 3 ADE20k)')
     parser.add_argument('--seg-model', choices=('fcn', 'fpn'), default='fcn',
@@ -107,10 +128,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         metavar=('STAGE', 'KEY=VALUE'),
                         help='options for one stage: pretrain, finetune or a benchmark name')
     args = parser.parse_intermixed_args(argv)
-    if args.runs < 1:
-        parser.error('--runs must be at least 1')
-    if args.gpus < 1:
-        parser.error('GPUS must be at least 1')
     unknown = sorted(set(args.benchmarks) - set(BENCHMARKS))
     if unknown:
         parser.error(f'unknown benchmarks {unknown}; choose from {", ".join(BENCHMARKS)}')
@@ -122,11 +139,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         if not all('=' in pair for pair in group[1:]):
             parser.error(f'--cfg-options {" ".join(group)}: every pair must be KEY=VALUE')
     args.benchmarks = list(dict.fromkeys(args.benchmarks or BENCHMARKS))
+    for name in args.benchmarks:
+        total = BENCHMARKS[name].total_batch
+        if total % args.gpus:
+            parser.error(f'GPUS {args.gpus}: {name} trains at {total} images per step, '
+                         f'which {args.gpus} processes cannot share evenly; use a GPU '
+                         f'count that divides {total}')
     if args.checkpoint and not osp.isfile(args.checkpoint):
         parser.error(f'--checkpoint {args.checkpoint}: no such file')
     if not osp.isfile(args.config):
         parser.error(f'CONFIG {args.config}: no such file')
     return args
+
+
+def batch_options(name: str, gpus: int) -> list[str]:
+    """The ``--cfg-options`` pair that makes benchmark ``name`` train at its protocol's
+    total batch on ``gpus`` processes (parse_args checked that ``gpus`` divides it)."""
+    return [f'train_dataloader.batch_size={BENCHMARKS[name].total_batch // gpus}']
 
 
 def stage_options(groups: list[list[str]], *stages: str) -> list[str]:
@@ -149,7 +178,7 @@ def placeholder_keys(config: str) -> list[str]:
 
     visit(Config.fromfile(config).model.to_dict(), 'model')
     if not found:
-        raise ValueError(f'{config} loads no backbone from {PLACEHOLDER}')
+        raise PixConInputError(f'{config} loads no backbone from {PLACEHOLDER}')
     return found
 
 
@@ -196,10 +225,7 @@ class Chain:
                 self.record = json.load(f)
 
     def _save(self) -> None:
-        partial = f'{self.record_path}.partial'
-        with open(partial, 'w') as f:
-            json.dump(self.record, f, indent=1)
-        os.replace(partial, self.record_path)
+        write_json_atomic(self.record_path, self.record, indent=1)
 
     def run(self, name: str, key: list[str], outputs: list[str],
             work: Callable[[], None], resumes: bool = False) -> None:
@@ -231,11 +257,39 @@ class Chain:
         print(f'{head}: done in {time.monotonic() - start:.0f} s', flush=True)
 
 
+def run_child(cmd: list[str]) -> int:
+    """Run ``cmd`` in its own process group and return its exit code. SIGTERM and
+    SIGINT sent to the chain go to the whole group (a launcher and its workers); the
+    chain waits for the group's leader to exit, then exits with 128 + the signal."""
+    child = subprocess.Popen(cmd, env=dict(os.environ, PYTHON=sys.executable),
+                             start_new_session=True)
+    received: list[int] = []
+
+    def forward(signum: int, frame: Any) -> None:
+        received.append(signum)
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if received:
+        print(f'{signal.Signals(received[0]).name}: stopped {shlex.join(cmd)} (exit code '
+              f'{code}); rerun the chain to continue', file=sys.stderr, flush=True)
+        raise SystemExit(128 + received[0])
+    return code
+
+
 def call(cmd: list[str]) -> Callable[[], None]:
-    """Work that runs ``cmd`` and stops the chain when it fails."""
+    """Work that runs ``cmd`` (:func:`run_child`) and stops the chain when it fails."""
 
     def work() -> None:
-        code = subprocess.call(cmd, env=dict(os.environ, PYTHON=sys.executable))
+        code = run_child(cmd)
         if code != 0:
             raise SystemExit(f'{shlex.join(cmd)}\nfailed (exit code {code}); rerun the '
                              'chain to continue from the last checkpoint')
@@ -248,7 +302,9 @@ def convert(checkpoint: str, backbone: str, encoder: str) -> Callable[[], None]:
 
     def work() -> None:
         from mmpixcon.transfer import convert_checkpoint
-        weights = convert_checkpoint(checkpoint, backbone, encoder)['state_dict']
+        # the chain's own output: replaced when its stage reruns (a new checkpoint)
+        weights = convert_checkpoint(checkpoint, backbone, encoder,
+                                     overwrite=True)['state_dict']
         print(f'wrote the {encoder} encoder ({len(weights)} tensors) to {backbone}')
 
     return work
@@ -259,8 +315,7 @@ def evaluate(cmd: list[str], test_dir: str, scores: str) -> Callable[[], None]:
 
     def work() -> None:
         call(cmd)()
-        with open(scores, 'w') as f:
-            json.dump(read_test_metrics(test_dir), f)
+        write_json_atomic(scores, read_test_metrics(test_dir), indent=None)
 
     return work
 
@@ -301,6 +356,12 @@ def results_table(row: str, metrics: dict[str, list[dict[str, float]]]) -> tuple
     return dict(row=row, columns=columns), '\n'.join(lines) + '\n'
 
 
+def write_results(work_dir: str, summary: dict[str, Any], table: str) -> None:
+    """``work_dir``/results.json and results.md, each through the atomic writer."""
+    write_json_atomic(osp.join(work_dir, 'results.json'), summary, indent=1)
+    write_text_atomic(osp.join(work_dir, 'results.md'), table)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     config_name = osp.splitext(osp.basename(args.config))[0]
@@ -335,9 +396,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         for run in range(args.runs):
             run_dir = osp.join(work_dir, name, f'run{run}')
             train_dir, test_dir = osp.join(run_dir, 'train'), osp.join(run_dir, 'test')
+            # --resume: continue an interrupted run (tools/train.py refuses a non-empty
+            # work dir without it; on an empty one it starts afresh)
             cmd = launch('train', args.gpus, [config, '--work-dir', train_dir, '--resume',
                                               '--no-validate', '--cfg-options', *init,
-                                              f'randomness.seed={run}', *user])
+                                              f'randomness.seed={run}',
+                                              *batch_options(name, args.gpus), *user])
             chain.run(f'{name} run {run}: fine-tune', [*cmd, mtime(backbone)],
                       [osp.join(train_dir, 'last_checkpoint')], call(cmd), resumes=True)
             finetuned = last_checkpoint(train_dir)
@@ -354,12 +418,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     summary.update(pretrain_config=osp.abspath(args.config), checkpoint=checkpoint,
                    backbone=backbone, encoder=args.encoder, seg_model=args.seg_model,
                    gpus=args.gpus, cfg_options=opts)
-    with open(osp.join(work_dir, 'results.json'), 'w') as f:
-        json.dump(summary, f, indent=1)
-    with open(osp.join(work_dir, 'results.md'), 'w') as f:
-        f.write(table)
+    write_results(work_dir, summary, table)
     print(table + f'\nwrote {work_dir}/results.md and results.json', flush=True)
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(exit_on_input_error(main, prog='pretrain_and_transfer'))

@@ -13,9 +13,12 @@ caption (and the printout) counts all such in-box cells. The PNG is
 (models x --panel) x (2 x --panel).
 """
 import argparse
+import sys
 
+from mmcontrast.errors import exit_on_input_error
 from mmpixcon.visualization import mismatch_figure, read_rgb, two_views
-from mmpixcon.visualization.cli import add_model_args, add_output_args, load_models
+from mmpixcon.visualization.cli import (add_crop_args, add_model_args, add_output_args,
+                                        load_models, parse_figure_args)
 
 
 def main(argv=None) -> None:
@@ -25,10 +28,8 @@ def main(argv=None) -> None:
     add_output_args(parser, default_size=1024)
     parser.add_argument('--top', type=int, default=5,
                         help='in-box cells of lowest match similarity to draw')
-    parser.add_argument('--scale', type=float, nargs=2, default=(0.08, 1.0),
-                        help='crop area range (default: training\'s 0.08 1)')
-    parser.add_argument('--seed', type=int, default=0, help='seed of the crops')
-    args = parser.parse_args(argv)
+    add_crop_args(parser)
+    args = parse_figure_args(parser, argv)
     models = load_models(args.model, args.device)
     views = two_views(read_rgb(args.image), args.size, tuple(args.scale), args.seed)
     grid, counts = mismatch_figure(views, models, args.top, args.panel)
@@ -38,4 +39,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(exit_on_input_error(main, prog='vis_mismatch'))

@@ -10,9 +10,12 @@ similarity of every C5 cell to the cell under the point. The PNG is
 (rows x --panel) x ((1 + models) x --panel) pixels.
 """
 import argparse
+import sys
 
+from mmcontrast.errors import exit_on_input_error
 from mmpixcon.visualization import read_rgb, similarity_figure
-from mmpixcon.visualization.cli import add_model_args, add_output_args, load_models
+from mmpixcon.visualization.cli import (add_model_args, add_output_args, load_models,
+                                        parse_figure_args, query_point)
 
 
 def main(argv=None) -> None:
@@ -22,12 +25,13 @@ def main(argv=None) -> None:
                         help='a photo and its query point as fractions of width and height')
     add_model_args(parser)
     add_output_args(parser, default_size=448)
-    args = parser.parse_args(argv)
-    images = [(read_rgb(path), (float(x), float(y))) for path, x, y in args.image]
+    args = parse_figure_args(parser, argv)
+    points = [query_point(parser, x, y) for _, x, y in args.image]  # before any reading
+    images = [(read_rgb(path), point) for (path, _, _), point in zip(args.image, points)]
     models = load_models(args.model, args.device)
     out = similarity_figure(images, models, args.size, args.panel).save(args.out)
     print(f'wrote {out}')
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(exit_on_input_error(main, prog='vis_similarity'))

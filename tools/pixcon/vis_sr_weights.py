@@ -9,9 +9,13 @@ photo with the query view (blue) and key view (yellow); row 2: the weights of th
 view's cells with the intersection box (red). The PNG is (2 x --panel) x (photos x --panel).
 """
 import argparse
+import sys
 
+from mmcontrast.argtypes import finite_float
+from mmcontrast.errors import exit_on_input_error
 from mmpixcon.visualization import read_rgb, sr_weights_figure, two_views
-from mmpixcon.visualization.cli import add_model_args, add_output_args, load_models
+from mmpixcon.visualization.cli import (add_crop_args, add_model_args, add_output_args,
+                                        load_models, parse_figure_args)
 
 
 def main(argv=None) -> None:
@@ -19,11 +23,10 @@ def main(argv=None) -> None:
     parser.add_argument('images', nargs='+', help='photos, one column each')
     add_model_args(parser, many=False)
     add_output_args(parser, default_size=224)
-    parser.add_argument('--alpha', type=float, default=2.0, help='sharpening exponent')
-    parser.add_argument('--scale', type=float, nargs=2, default=(0.08, 1.0),
-                        help='crop area range (default: training\'s 0.08 1)')
-    parser.add_argument('--seed', type=int, default=0, help='seed of the crops')
-    args = parser.parse_args(argv)
+    parser.add_argument('--alpha', type=finite_float(0, low_open=True), default=2.0,
+                        help='sharpening exponent (> 0)')
+    add_crop_args(parser)
+    args = parse_figure_args(parser, argv)
     (_, model), = load_models([args.model], args.device)
     examples = [two_views(read_rgb(p), args.size, tuple(args.scale), args.seed + i)
                 for i, p in enumerate(args.images)]
@@ -32,4 +35,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(exit_on_input_error(main, prog='vis_sr_weights'))

@@ -9,6 +9,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform, Compose
 from mmpretrain.registry import TRANSFORMS
 
+from ...errors import PixConInputError
+
 Crop = tuple[int, int, int, int]  # x1, y1, x2, y2 in image pixels (x2, y2 exclusive)
 
 
@@ -16,12 +18,12 @@ def _as_rgb_array(results: dict) -> np.ndarray:
     """The loaded image as (H, W, 3); a 2-D grey image is replicated to 3 channels."""
     img, name = results.get('img'), results.get('img_path', '<in-memory image>')
     if not isinstance(img, np.ndarray):
-        raise ValueError(f'{name}: no decoded image (got {type(img).__name__}); '
+        raise PixConInputError(f'{name}: no decoded image (got {type(img).__name__}); '
                          'is the file corrupt or not an image?')
     if img.ndim == 2:
         img = np.repeat(img[:, :, None], 3, axis=2)
     if img.ndim != 3 or img.shape[2] != 3 or min(img.shape[:2]) < 1:
-        raise ValueError(f'{name}: expected an H x W x 3 image, got shape {img.shape}')
+        raise PixConInputError(f'{name}: expected an H x W x 3 image, got shape {img.shape}')
     return img
 
 
@@ -83,19 +85,25 @@ class OverlapTwoCrop(BaseTransform):
     (2, 4) float32 intersection box (x1, y1, x2, y2) in each view's normalised
     coordinates, ``pixcon_crops`` (2, 4) crops in image pixels, ``pixcon_flips``
     (2,) bool all False (see :class:`PairedRandomFlip`), ``pixcon_fallback``.
+
+    ``interpolation`` and ``backend`` (``'cv2'`` or ``'pillow'``) choose how
+    ``mmcv.imresize`` resizes each crop; the PixCon configs use pillow + bilinear, the
+    official release's ``torchvision.transforms.functional.resized_crop`` on a PIL image.
     """
 
     def __init__(self, size: int, scale: Sequence[float] = (0.08, 1.0),
                  ratio: Sequence[float] = (3 / 4, 4 / 3), min_overlap: float = 0.01,
-                 max_tries: int = 10, interpolation: str = 'bilinear') -> None:
+                 max_tries: int = 10, interpolation: str = 'bilinear',
+                 backend: str = 'cv2') -> None:
         if not 0.0 <= min_overlap <= 1.0:
-            raise ValueError(f'min_overlap must be in [0, 1], got {min_overlap}')
+            raise PixConInputError(f'min_overlap must be in [0, 1], got {min_overlap}')
         self.size = size
         self.scale = tuple(scale)
         self.ratio = tuple(ratio)
         self.min_overlap = min_overlap
         self.max_tries = max_tries
         self.interpolation = interpolation
+        self.backend = backend
 
     def transform(self, results: dict) -> dict:
         img = _as_rgb_array(results)
@@ -113,7 +121,8 @@ class OverlapTwoCrop(BaseTransform):
         crops = (first, second)
         results['img'] = [
             mmcv.imresize(img[c[1]:c[3], c[0]:c[2]], (self.size, self.size),
-                          interpolation=self.interpolation) for c in crops]
+                          interpolation=self.interpolation, backend=self.backend)
+            for c in crops]
         results['img_shape'] = (self.size, self.size)
         results['pixcon_boxes'] = np.stack([box_in_view(inter, c) for c in crops])
         results['pixcon_crops'] = np.array(crops, dtype=np.int64)
@@ -161,12 +170,12 @@ class PerViewPipeline(BaseTransform):
     def transform(self, results: dict) -> dict:
         views = results['img']
         if len(views) != len(self.pipelines):
-            raise ValueError(f'{len(views)} views but {len(self.pipelines)} pipelines')
+            raise PixConInputError(f'{len(views)} views but {len(self.pipelines)} pipelines')
         out = []
         for view, pipeline in zip(views, self.pipelines):
             res = pipeline(dict(img=view, img_shape=view.shape[:2], ori_shape=view.shape[:2]))
             if res is None:
-                raise ValueError('a per-view transform dropped a view of '
+                raise PixConInputError('a per-view transform dropped a view of '
                                  f'{results.get("img_path", "<in-memory image>")}')
             out.append(res['img'])
         results['img'] = out

@@ -16,6 +16,7 @@ from ..necks.pixcon_neck import per_pixel
 from ..utils.losses import REWEIGHTINGS, dense_info_nce, info_nce, semantic_weights
 from ..utils.matching import boxes_to_mask, check_boxes, inverse_augment, similarity_match
 from ..utils.queue import FeatureQueue
+from ...errors import PixConInputError
 
 MATCHINGS = ('similarity', 'coordinate')
 
@@ -65,11 +66,13 @@ class PixCon(BaseSelfSupervisor):
                  pretrained: Optional[str] = None, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if matching not in MATCHINGS:
-            raise ValueError(f'matching must be one of {MATCHINGS}, got {matching!r}')
+            raise PixConInputError(f'matching must be one of {MATCHINGS}, got {matching!r}')
         if reweighting not in REWEIGHTINGS:
-            raise ValueError(f'reweighting must be one of {REWEIGHTINGS}, got {reweighting!r}')
+            raise PixConInputError(
+                f'reweighting must be one of {REWEIGHTINGS}, got {reweighting!r}')
         if matching == 'coordinate' and reweighting is not None:
-            raise ValueError('coordinate matching aligns the views itself; use reweighting=None')
+            raise PixConInputError(
+                'coordinate matching aligns the views itself; use reweighting=None')
         super().__init__(backbone=backbone, neck=neck, pretrained=pretrained,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.predictor = MODELS.build(predictor) if predictor is not None else None
@@ -88,7 +91,7 @@ class PixCon(BaseSelfSupervisor):
         elif momentum_schedule == 'constant':
             self.target_net = ExponentialMovingAverage(target, momentum=momentum)
         else:
-            raise ValueError(f"momentum_schedule must be 'cosine' or 'constant', "
+            raise PixConInputError(f"momentum_schedule must be 'cosine' or 'constant', "
                              f'got {momentum_schedule!r}')
         self.with_dense = loss_lambda > 0  # fixed at build time, whatever hooks do later
         self.global_queue = FeatureQueue(queue_len, feat_dim)
@@ -98,7 +101,8 @@ class PixCon(BaseSelfSupervisor):
         feat = backbone(img)[-1]
         out = _Encoded(feat, *neck((feat, )))
         if out.dense is None and self.with_dense:
-            raise ValueError('the neck gives no dense output: use a dense neck or loss_lambda=0')
+            raise PixConInputError(
+                'the neck gives no dense output: use a dense neck or loss_lambda=0')
         return out
 
     def _online(self, img: Tensor) -> _Encoded:
@@ -162,7 +166,7 @@ class PixCon(BaseSelfSupervisor):
              **kwargs) -> dict[str, Tensor]:
         """inputs: two (B, 3, H, W) views; returns ``loss_img`` and ``loss_pix``."""
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            raise ValueError('PixCon takes exactly two views per image')
+            raise PixConInputError('PixCon takes exactly two views per image')
         pairs = [(0, 1), (1, 0)] if self.symmetric else [(0, 1)]
         online = {qv: self._online(inputs[qv]) for qv, _ in pairs}
         with torch.no_grad():

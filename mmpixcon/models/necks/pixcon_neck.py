@@ -8,6 +8,8 @@ from mmpretrain.models.necks import NonLinearNeck
 from mmpretrain.registry import MODELS
 from torch import Tensor, nn
 
+from ...errors import PixConInputError
+
 
 def per_pixel(mlp: nn.Module, dense: Tensor) -> Tensor:
     """Apply a NonLinearNeck-style MLP to every pixel: (B, C, N) -> (B, D, N).
@@ -48,7 +50,7 @@ class PixConNeck(BaseModule):
     def forward(self, inputs: tuple[Tensor, ...]) -> list[Tensor]:
         """inputs: a 1-tuple holding the (B, C, H, W) backbone map."""
         if len(inputs) != 1:
-            raise ValueError(f'PixConNeck takes one feature map, got {len(inputs)}')
+            raise PixConInputError(f'PixConNeck takes one feature map, got {len(inputs)}')
         x = inputs[0]  # (B, C, H, W)
         glob = self.global_mlp((x, ))[0]  # (B, D)
         dense = per_pixel(self.dense_mlp, x.flatten(2))  # (B, D, HW)

@@ -6,6 +6,8 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from ...errors import PixConInputError
+
 REWEIGHTINGS = (None, 'semantic', 'spatial', 'similarity')
 _EPS = 1e-6
 
@@ -41,9 +43,10 @@ def semantic_weights(max_sim: Tensor, in_box: Tensor, alpha: float = 2.0,
         no out-of-box pixel -> all 1; equal out-of-box similarities -> those get 0.
     """
     if mode not in REWEIGHTINGS:
-        raise ValueError(f'mode must be one of {REWEIGHTINGS}, got {mode!r}')
+        raise PixConInputError(f'mode must be one of {REWEIGHTINGS}, got {mode!r}')
     if max_sim.shape != in_box.shape:
-        raise ValueError(f'max_sim {tuple(max_sim.shape)} and in_box {tuple(in_box.shape)} differ')
+        raise PixConInputError(
+            f'max_sim {tuple(max_sim.shape)} and in_box {tuple(in_box.shape)} differ')
     sim = torch.nan_to_num(max_sim.float(), nan=0.0)
     in_box = in_box.bool()
     if mode is None:
@@ -72,7 +75,7 @@ def dense_info_nce(query: Tensor, key: Tensor, queue: Tensor, temperature: float
         weights sum to 0 contributes 0. With N = 1 this is eq. 2.1.
     """
     if query.shape != key.shape or query.dim() != 3:
-        raise ValueError(f'query {tuple(query.shape)} and key {tuple(key.shape)} must be '
+        raise PixConInputError(f'query {tuple(query.shape)} and key {tuple(key.shape)} must be '
                          'equal (B, N, C) shapes')
     scaled = query / temperature  # scaling the query, not the (B, N, K) logits, saves a pass
     pos = (scaled * key).sum(-1).float()  # (B, N)

@@ -8,6 +8,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torchvision.ops import roi_align
 
+from ...errors import PixConInputError
+
 
 def _flatten(feat: Tensor) -> Tensor:
     """(B, C, H, W) or (B, C, N) -> (B, C, N)."""
@@ -15,7 +17,8 @@ def _flatten(feat: Tensor) -> Tensor:
         return feat.flatten(2)
     if feat.dim() == 3:
         return feat
-    raise ValueError(f'expected a (B, C, H, W) or (B, C, N) tensor, got shape {tuple(feat.shape)}')
+    raise PixConInputError(
+        f'expected a (B, C, H, W) or (B, C, N) tensor, got shape {tuple(feat.shape)}')
 
 
 def similarity_match(feat_q: Tensor, feat_k: Tensor) -> tuple[Tensor, Tensor]:
@@ -32,7 +35,7 @@ def similarity_match(feat_q: Tensor, feat_k: Tensor) -> tuple[Tensor, Tensor]:
     q = F.normalize(_flatten(feat_q), dim=1)  # (B, C, N)
     k = F.normalize(_flatten(feat_k), dim=1)  # (B, C, M)
     if q.shape[:2] != k.shape[:2]:
-        raise ValueError(f'batch/channels differ: {tuple(q.shape)} vs {tuple(k.shape)}')
+        raise PixConInputError(f'batch/channels differ: {tuple(q.shape)} vs {tuple(k.shape)}')
     sim = torch.bmm(q.transpose(1, 2), k)  # (B, N, M)
     max_sim, index = sim.max(dim=2)
     return index, max_sim
@@ -50,7 +53,7 @@ def boxes_to_mask(boxes: Tensor, size: tuple[int, int]) -> Tensor:
         a centre on the box edge counts as inside.
     """
     if boxes.dim() != 2 or boxes.shape[1] != 4:
-        raise ValueError(f'boxes must be (B, 4), got shape {tuple(boxes.shape)}')
+        raise PixConInputError(f'boxes must be (B, 4), got shape {tuple(boxes.shape)}')
     h, w = size
     ys = (torch.arange(h, device=boxes.device, dtype=torch.float32) + 0.5) / h  # (H,)
     xs = (torch.arange(w, device=boxes.device, dtype=torch.float32) + 0.5) / w  # (W,)
@@ -70,7 +73,7 @@ def check_boxes(boxes: Tensor, names: Sequence[str] | None = None) -> None:
     if bad.any():
         b = int(bad.nonzero()[0])
         who = names[b] if names is not None else f'sample {b} of the batch'
-        raise ValueError(f'{who}: non-finite intersection box {boxes[b].tolist()} '
+        raise PixConInputError(f'{who}: non-finite intersection box {boxes[b].tolist()} '
                          f'({int(bad.sum())} of {len(bad)} samples in this batch)')
 
 
@@ -97,7 +100,7 @@ def inverse_augment(feat: Tensor, boxes: Tensor, flipped: Tensor,
         (B, C, h, w) aligned map in the image's original orientation.
 
     Raises:
-        ValueError: a non-finite box (see :func:`check_boxes`), when ``check``.
+        PixConInputError: a non-finite box (see :func:`check_boxes`), when ``check``.
     """
     if check:
         check_boxes(boxes)

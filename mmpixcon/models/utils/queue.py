@@ -7,6 +7,8 @@ from mmengine.dist import all_gather, broadcast
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
+from ...errors import PixConInputError
+
 
 class FeatureQueue(nn.Module):
     """Fixed-length FIFO of L2-normalised keys, identical on every process.
@@ -29,7 +31,7 @@ class FeatureQueue(nn.Module):
     def __init__(self, length: int, dim: int) -> None:
         super().__init__()
         if length < 1 or dim < 1:
-            raise ValueError(f'length and dim must be positive, got {length}, {dim}')
+            raise PixConInputError(f'length and dim must be positive, got {length}, {dim}')
         self.register_buffer('feats', F.normalize(torch.randn(length, dim), dim=1))  # (K, C)
         self.register_buffer('ptr', torch.zeros(1, dtype=torch.long))
         self._synced = False

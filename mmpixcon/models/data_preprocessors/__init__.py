@@ -1,0 +1,3 @@
+from .photometric import PhotometricDataPreprocessor, ViewPhotometric, parse_view
+
+__all__ = ['PhotometricDataPreprocessor', 'ViewPhotometric', 'parse_view']
