@@ -43,18 +43,36 @@ has a test in ``tests/foundation/test_compat.py`` that fails without it.
    training silently restarts from iteration 0 and overwrites the
    ``epoch_*.pth``/``iter_*.pth`` already there, and a truncated newest checkpoint
    stops the resume. :func:`find_latest_checkpoint` takes the newest intact
-   checkpoint of the work dir, warning about every one it passes over.
+   checkpoint of the work dir (complete, and matching its digest when it has one),
+   warning about every one it passes over.
 7. ``save_checkpoint`` writes straight to the final name, so a kill mid-write
-   leaves a partial file there. Local checkpoints are written to a temporary file
-   beside it and renamed into place when complete.
+   leaves a partial file there. Local checkpoints go through the project's one
+   atomic writer (:func:`mmcontrast.fileio.atomic_path`: an exclusively created
+   temporary beside the target, never a symlink followed), under a lock on the
+   folder so that two savers of one name cannot pair a checkpoint with the other's
+   digest; the writer first sweeps its own stale temporaries (of dead processes)
+   from the folder. A full disk or file-size limit is an ``OSError`` naming the
+   path and errno. Each checkpoint gets a sidecar ``NAME.sha256`` (``sha256sum``
+   format) of its bytes, checked by every local load (:func:`check_digest`):
+   flipped bytes are a :class:`CheckpointError` naming the file. Checkpoints
+   without a sidecar (older ones, other codebases' weights) load unchecked.
 8. mmcv's ``LoadImageFromFile`` (used by mmpretrain, mmdet and mmseg) re-raises
    the decoder's error for an empty or corrupt image without the file's name, or
    asserts (vanishing under ``python -O``); both become ``ImageLoadError`` naming it.
+9. mmengine's ``BaseDataset`` loads its ``ann_file`` with ``mmengine.load``, which
+   unpickles a ``.pkl``/``.pickle`` file (mmdet's ``proposal_file`` too): a
+   downloaded annotation file could run code. Every dataset built on
+   ``BaseDataset`` (the project's and mmpretrain/mmdet/mmseg's) refuses such a file
+   with :class:`UntrustedPickleError` naming it, unless its config says the file is
+   trusted with the dataset key ``trusted_pickle_ann_file=True`` (accepted by every
+   such dataset, consumed before its own ``__init__`` sees it).
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
+import hashlib
 import importlib.abc
 import importlib.machinery
 import io
@@ -66,6 +84,9 @@ import zipfile
 from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
+
+from .errors import InputError
+from .fileio import atomic_path, sweep_stale_temporaries, write_text_atomic
 
 _applied = False
 
@@ -87,6 +108,7 @@ def apply_compat_fixes() -> None:
     _after_import('mmengine.runner.runner', _fix_collate_fn_scope)
     _after_import('mmengine.runner.runner', _fix_checkpoint_saving_and_finding)
     _after_import('mmcv.transforms.loading', _fix_image_load_error)
+    _after_import('mmengine.dataset.base_dataset', _fix_pickled_annotations)
 
 
 # --------------------------------------------------------------- 1. adjust_hue
@@ -222,6 +244,7 @@ def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
     filename = os.path.expanduser(filename)
     if not os.path.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
+    check_digest(filename)
     return weights_only_load(filename, map_location=map_location)
 
 
@@ -243,6 +266,53 @@ def _fix_checkpoint_loading(checkpoint: Any) -> None:
 _CHECKPOINT_NAME = re.compile(r'(epoch|iter)_(\d+)\.pth$')
 
 
+DIGEST_SUFFIX = '.sha256'
+
+
+def digest_path(path: str) -> str:
+    """The sidecar file holding ``path``'s content digest."""
+    return f'{path}{DIGEST_SUFFIX}'
+
+
+def file_digest(path: str) -> str:
+    """The SHA-256 (hex) of the bytes of ``path``."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_digest(path: str) -> bool:
+    """Check ``path`` against its sidecar digest; ``False`` when it has none.
+
+    Raises:
+        CheckpointError: naming ``path`` and the sidecar, when the bytes differ
+            from the ones saved (flipped, lost, or the file replaced) or the
+            sidecar is unreadable.
+    """
+    sidecar = digest_path(path)
+    if not os.path.isfile(sidecar):
+        return False
+    with open(sidecar, 'rb') as f:
+        fields = f.read(1024).split()
+    saved = fields[0].decode('ascii', 'replace').lower() if fields else ''
+    if not re.fullmatch('[0-9a-f]{64}', saved):
+        raise CheckpointError(f'{path}: its digest file {sidecar} holds no SHA-256; '
+                              'delete the digest file to load the checkpoint unchecked')
+    if file_digest(path) != saved:
+        raise CheckpointError(
+            f'{path} fails its content digest ({sidecar}): its bytes changed after it was '
+            'saved (corrupted on disk or in a copy). Resume from an earlier checkpoint; '
+            'if you replaced the file on purpose, delete the digest file.')
+    return True
+
+
+def write_digest(path: str) -> None:
+    """Write ``path``'s sidecar digest (``sha256sum -c`` reads it) atomically."""
+    write_text_atomic(digest_path(path), f'{file_digest(path)}  {os.path.basename(path)}\n')
+
+
 def is_intact_checkpoint(path: str) -> bool:
     """Whether ``path`` is a whole ``torch.save`` zip archive: a truncated or
     empty file has lost the archive's closing directory. Cheap: reads the tail."""
@@ -253,12 +323,25 @@ def is_intact_checkpoint(path: str) -> bool:
         return False
 
 
+def checkpoint_problem(path: str) -> Optional[str]:
+    """Why ``path`` cannot be resumed from, in words, or ``None`` when it is intact
+    (a complete archive matching its digest, when it has one)."""
+    if not is_intact_checkpoint(path):
+        return 'missing, empty or truncated'
+    try:
+        check_digest(path)
+    except CheckpointError:
+        return f'fails its content digest {digest_path(path)}'
+    return None
+
+
 def find_latest_checkpoint(work_dir: str) -> Optional[str]:
     """The newest intact checkpoint of ``work_dir``: the one ``last_checkpoint``
     names, else the ``epoch_*.pth``/``iter_*.pth`` with the highest number (then
-    the newest file). A truncated candidate is passed over with a warning naming
-    it and the one used; ``None`` when the directory has no checkpoint at all.
-    Raises :class:`CheckpointError` when there are checkpoints but none is intact."""
+    the newest file). A candidate that is truncated or fails its digest is passed
+    over with a warning naming it and the one used; ``None`` when the directory has
+    no checkpoint at all. Raises :class:`CheckpointError` when there are
+    checkpoints but none is intact."""
     from mmengine.logging import print_log
     candidates = []
     pointer = os.path.join(work_dir, 'last_checkpoint')
@@ -277,42 +360,105 @@ def find_latest_checkpoint(work_dir: str) -> Optional[str]:
     candidates += sorted(numbered, key=order, reverse=True)
     skipped = []
     for path in dict.fromkeys(candidates):
-        if is_intact_checkpoint(path):
+        problem = checkpoint_problem(path)
+        if problem is None:
             if skipped:
-                warnings.warn(f'resuming from {path}: passed over {", ".join(skipped)} '
-                              '(missing, empty or truncated)')
+                warnings.warn(f'resuming from {path}: passed over {", ".join(skipped)}')
             elif not os.path.isfile(pointer):
                 print_log(f'{pointer} does not exist; resuming from the newest '
                           f'checkpoint found, {path}', logger='current')
             return path
-        skipped.append(path)
+        skipped.append(f'{path} ({problem})')
     if skipped:
-        raise CheckpointError(f'--resume: no intact checkpoint in {work_dir}; these are '
-                              f'missing, empty or truncated: {", ".join(skipped)}')
+        raise CheckpointError(f'--resume: no intact checkpoint in {work_dir}: '
+                              f'{", ".join(skipped)}')
     print_log(f'No checkpoint in {work_dir} to resume from; training starts anew.',
               logger='current')
     return None
 
 
+def checkpoints_in(work_dir: str) -> list[str]:
+    """The files of ``work_dir`` that mmengine's CheckpointHook writes
+    (``epoch_N.pth``, ``iter_N.pth``, ``best_*.pth``, ``last_checkpoint``), sorted."""
+    names = [name for name in (os.listdir(work_dir) if os.path.isdir(work_dir) else [])
+             if _CHECKPOINT_NAME.fullmatch(name) or name == 'last_checkpoint'
+             or (name.startswith('best_') and name.endswith('.pth'))]
+    return sorted(os.path.join(work_dir, name) for name in names)
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: str) -> Iterator[None]:
+    """An exclusive ``flock`` on ``folder`` (none where the file system has none)."""
+    import fcntl
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+class _WriteErrorKeeper:
+    """The binary file ``torch.save`` writes to, keeping the ``OSError`` a write met
+    (torch re-raises it as a ``RuntimeError`` without the errno)."""
+
+    def __init__(self, file: Any) -> None:
+        self.file, self.error = file, None
+
+    def _keep(self, method: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return method(*args)
+        except OSError as error:
+            self.error = error
+            raise
+
+    def write(self, data: Any) -> Any:
+        return self._keep(self.file.write, data)
+
+    def flush(self) -> None:
+        self._keep(self.file.flush)
+
+
+def save_checkpoint_file(checkpoint: dict, filename: str) -> None:
+    """``torch.save`` ``checkpoint`` to the local ``filename`` through the atomic
+    writer, then its sidecar digest, under a lock on the folder; stale temporaries
+    of dead writers in the folder are swept first.
+
+    Raises:
+        OSError: the disk is full or a file-size limit was hit (the message names
+            ``filename`` and the errno); nothing was replaced.
+    """
+    import torch
+    folder = os.path.dirname(os.path.abspath(filename))
+    os.makedirs(folder, exist_ok=True)
+    with _folder_lock(folder):
+        sweep_stale_temporaries(folder)
+        with atomic_path(filename) as tmp:
+            with open(tmp, 'wb') as f:
+                keeper = _WriteErrorKeeper(f)
+                try:
+                    torch.save(checkpoint, keeper)
+                except RuntimeError as error:
+                    if keeper.error is None:
+                        raise
+                    raise keeper.error from error
+            # the old digest goes before the new file replaces the old one: a failure
+            # between leaves a checkpoint without digest, never one with a wrong digest
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(digest_path(filename))
+        write_digest(filename)
+
+
 def save_checkpoint_atomically(save: Callable[..., None]) -> Callable[..., None]:
-    """Wraps mmengine's ``save_checkpoint``: a local file is written to
-    ``NAME.partial`` and renamed to ``NAME`` when complete (other backends as before)."""
+    """Wraps mmengine's ``save_checkpoint``: a local file goes through
+    :func:`save_checkpoint_file` (other backends as before)."""
 
     def save_then_rename(checkpoint: dict, filename: str, file_client_args: Any = None,
                          backend_args: Any = None) -> None:
         if re.match(r'[a-zA-Z][\w+.-]*://', str(filename)) or file_client_args or backend_args:
             return save(checkpoint, filename, file_client_args, backend_args)
-        import torch
-        partial = f'{filename}.partial'
-        try:
-            with open(partial, 'wb') as f:
-                torch.save(checkpoint, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(partial, filename)
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)
+        save_checkpoint_file(checkpoint, filename)
 
     save_then_rename.__wrapped__ = save
     return save_then_rename
@@ -343,6 +489,85 @@ def _fix_image_load_error(loading: Any) -> None:
             raise ImageLoadError(f'cannot load image {name}: {err}') from err
 
     loading.LoadImageFromFile.transform = transform_naming_file
+
+
+# ------------------------------------------ 9. pickled annotation files
+TRUST_PICKLE_KEY = 'trusted_pickle_ann_file'
+_PICKLE_SUFFIXES = ('.pkl', '.pickle')  # the names mmengine.load unpickles
+
+
+class UntrustedPickleError(InputError):
+    """A dataset's annotation (or proposal) file is a pickle its config does not trust."""
+
+
+def refuse_untrusted_pickles(dataset: Any) -> None:
+    """Raise :class:`UntrustedPickleError` when ``dataset``'s ``ann_file`` or
+    ``proposal_file`` is a pickle and the dataset was not built with
+    ``trusted_pickle_ann_file=True``."""
+    if getattr(dataset, '_mmcontrast_trusted_pickle', False):
+        return
+    root = getattr(dataset, 'data_root', None) or ''
+    for key in ('ann_file', 'proposal_file'):
+        name = getattr(dataset, key, None)
+        if not isinstance(name, (str, os.PathLike)) or not os.fspath(name).lower().endswith(
+                _PICKLE_SUFFIXES):
+            continue
+        name = os.fspath(name)
+        path = name if os.path.isabs(name) or '://' in name else os.path.join(root, name)
+        raise UntrustedPickleError(
+            f'{type(dataset).__name__} {key} {path}: a pickled file, and unpickling a '
+            'file from elsewhere can run arbitrary code. Convert it to JSON on a machine '
+            'you trust (mmengine.dump(mmengine.load(path), "annotations.json")), or, if '
+            f'you made it yourself, add {TRUST_PICKLE_KEY}=True to the dataset config.')
+
+
+def _trusting_init(init: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(init)
+    def __init__(self, *args: Any, trusted_pickle_ann_file: Optional[bool] = None,
+                 **kwargs: Any) -> None:
+        if trusted_pickle_ann_file is not None:
+            if not isinstance(trusted_pickle_ann_file, bool):
+                raise InputError(f'{type(self).__name__}: {TRUST_PICKLE_KEY} must be True '
+                                 f'or False, not {trusted_pickle_ann_file!r}')
+            self._mmcontrast_trusted_pickle = trusted_pickle_ann_file
+        init(self, *args, **kwargs)
+
+    __init__._mmcontrast = True
+    return __init__
+
+
+def _refusing_full_init(full_init: Callable[[Any], None]) -> Callable[[Any], None]:
+    @functools.wraps(full_init)
+    def checked_full_init(self: Any) -> None:
+        refuse_untrusted_pickles(self)
+        full_init(self)
+
+    checked_full_init._mmcontrast = True
+    return checked_full_init
+
+
+def _guard_dataset_class(cls: type) -> None:
+    """Wrap the ``__init__`` (to take the trust key) and ``full_init`` (to check
+    before loading) that ``cls`` itself defines."""
+    for attr, wrap in (('__init__', _trusting_init), ('full_init', _refusing_full_init)):
+        own = cls.__dict__.get(attr)
+        if own is not None and not getattr(own, '_mmcontrast', False):
+            setattr(cls, attr, wrap(own))
+
+
+def _fix_pickled_annotations(base_dataset: Any) -> None:
+    base = base_dataset.BaseDataset
+    pending = [base]
+    while pending:  # the classes defined before this patch
+        cls = pending.pop()
+        _guard_dataset_class(cls)
+        pending += cls.__subclasses__()
+
+    def init_subclass(cls: type, **kwargs: Any) -> None:  # the ones defined later
+        super(base, cls).__init_subclass__(**kwargs)
+        _guard_dataset_class(cls)
+
+    base.__init_subclass__ = classmethod(init_subclass)
 
 
 # --------------------------------------------------------- 3. CPU distributed

@@ -17,6 +17,8 @@ Two processes writing the same target each write their own temporary file; the
 target ends up holding one complete version, never a mix.
 
 :func:`refuse_existing` is the check every ``--out`` makes before any work starts.
+:func:`read_json` is the one reader of JSON that comes from data (annotations,
+predictions, checkpoint folders): any unreadable file is an :class:`InputError`.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from .errors import InputError
 
 __all__ = ['atomic_path', 'atomic_paths', 'write_bytes_atomic', 'write_text_atomic',
            'write_json_atomic', 'sweep_stale_temporaries', 'refuse_existing',
-           'is_own_temporary', 'TEMP_MARKER']
+           'is_own_temporary', 'read_json', 'TEMP_MARKER']
 
 TEMP_MARKER = '.mmcontrast-'
 _TEMP_RE = re.compile(r'^\.(?P<name>.+)\.mmcontrast-(?P<pid>\d+)-[0-9a-f]{12}\.tmp')
@@ -183,3 +185,31 @@ def refuse_existing(path: str | os.PathLike, overwrite: bool = False,
             raise InputError(f'{option} {target}: {kind} of that name exists; choose '
                              f'another name or pass {flag} to replace it')
     return target
+
+
+def read_json(path: str | os.PathLike, what: str = 'JSON file') -> Any:
+    """The parsed content of the JSON file ``path``.
+
+    Raises:
+        InputError: naming ``path`` and ``what`` (e.g. ``'ETBench annotations'``) when
+            the file is missing, not UTF-8, not valid JSON, or nested too deeply
+            for the parser (where :mod:`json` would raise ``RecursionError``).
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode('utf-8-sig')
+    except FileNotFoundError:
+        raise InputError(f'{path}: {what} does not exist') from None
+    except IsADirectoryError:
+        raise InputError(f'{path}: {what} is a folder, not a JSON file') from None
+    except UnicodeDecodeError as error:
+        raise InputError(f'{path}: {what} is not UTF-8 text (byte {error.start}: '
+                         f'{error.reason}); save it as UTF-8 JSON') from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f'{path}: {what} is not valid JSON (line {error.lineno}, column '
+                         f'{error.colno}: {error.msg})') from None
+    except RecursionError:
+        raise InputError(f'{path}: {what} is nested too deeply to parse; expected a '
+                         'flat list or dict of samples') from None

@@ -156,3 +156,62 @@ def test_collate_fn_dict_with_scope_builds():
         batch_size=2, dataset=[1, 2, 3, 4], sampler=dict(type='DefaultSampler', shuffle=False),
         collate_fn=dict(type='default_collate', _scope_='mmpretrain')))
     assert next(iter(loader)).tolist() == [1, 2]
+
+
+def _stock_dataset(name: str) -> type:
+    if name == 'mmengine':
+        from mmengine.dataset import BaseDataset
+        return BaseDataset
+    if name == 'mmpretrain':
+        from mmpretrain.datasets import BaseDataset
+        return BaseDataset
+    from mmdet.datasets import BaseDetDataset
+    return BaseDetDataset
+
+
+@pytest.mark.parametrize('stock', ['mmengine', 'mmpretrain', 'mmdet'])
+def test_pickled_annotation_file_is_refused_not_executed(tmp_path, stock):
+    """mmengine's BaseDataset unpickles a ``.pkl`` ann_file: the pickle's code must
+    not run, and the error names the file and the key that trusts it."""
+    payload = _RunsCodeOnLoad()
+    payload.marker = tmp_path / 'executed'
+    ann_file = tmp_path / 'annotations.pkl'
+    ann_file.write_bytes(pickle.dumps({'metainfo': {}, 'data_list': [payload]}))
+    with pytest.raises(compat.UntrustedPickleError, match='trusted_pickle_ann_file') as caught:
+        _stock_dataset(stock)(ann_file=str(ann_file), data_root=str(tmp_path))
+    assert str(ann_file) in str(caught.value)
+    assert not payload.marker.exists(), 'the pickle ran'
+
+
+def test_pickled_annotation_refused_through_a_config_and_relative_to_data_root(tmp_path):
+    from mmengine.registry import DATASETS
+    payload = _RunsCodeOnLoad()
+    payload.marker = tmp_path / 'executed'
+    (tmp_path / 'ann.pickle').write_bytes(pickle.dumps({'data_list': [payload]}))
+    with pytest.raises(compat.UntrustedPickleError, match=str(tmp_path / 'ann.pickle')):
+        DATASETS.build(dict(type='mmpretrain.BaseDataset', ann_file='ann.pickle',
+                            data_root=str(tmp_path)))
+    assert not payload.marker.exists()
+
+
+def test_mmdet_proposal_pickle_is_refused(tmp_path):
+    from mmdet.datasets import BaseDetDataset
+    payload = _RunsCodeOnLoad()
+    payload.marker = tmp_path / 'executed'
+    (tmp_path / 'proposals.pkl').write_bytes(pickle.dumps([payload]))
+    (tmp_path / 'ann.json').write_text('{"metainfo": {}, "data_list": []}')
+    with pytest.raises(compat.UntrustedPickleError, match='proposals.pkl'):
+        BaseDetDataset(ann_file='ann.json', proposal_file='proposals.pkl',
+                       data_root=str(tmp_path))
+    assert not payload.marker.exists()
+
+
+@pytest.mark.parametrize('stock', ['mmengine', 'mmpretrain', 'mmdet'])
+def test_a_trusted_pickled_annotation_file_loads(tmp_path, stock):
+    ann_file = tmp_path / 'annotations.pkl'
+    sample = {'img_path': 'a.jpg', 'gt_label': 1} if stock == 'mmpretrain' else {
+        'img_path': 'a.jpg', 'instances': []}
+    ann_file.write_bytes(pickle.dumps({'metainfo': {}, 'data_list': [sample]}))
+    dataset = _stock_dataset(stock)(ann_file=str(ann_file), trusted_pickle_ann_file=True,
+                                    filter_cfg=None)
+    assert len(dataset) == 1
