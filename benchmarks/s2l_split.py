@@ -1,6 +1,12 @@
 """Data construction of the S2L grounding benchmark: sources, the disjoint split,
 spliced samples and the trivial baselines (no LLM; importable without one).
 
+Two splits. *Zero-shot* (:func:`split_sources`, the first one): sources with unique
+names, test sources and test names never seen in training. *Seen concepts*
+(:func:`split_seen_concepts`): every test source is unseen, but its name is also the
+name of at least one training source, seen either in the grounding data or only in
+the alignment captions.
+
 A *source* is a short real clip: a Ken-Burns pan/zoom over one real photo, or the
 frames of one real video, named by the ImageNet class that EfficientNet-Lite0 gives
 its mean logits. Sources with a repeated name are dropped, so a name identifies one
@@ -65,12 +71,58 @@ def split_sources(keys: list[str], test_fraction: float, seed: int) -> tuple[lis
     return sorted(order[num_test:]), sorted(order[:num_test])
 
 
+def split_seen_concepts(labels: dict[str, str], seed: int) -> dict:
+    """Sources (names may repeat) -> the seen-concept split.
+
+    For every name with at least two sources one seeded source goes to test; its other
+    sources train, alternately (seeded order of the names) in the grounding data and
+    the alignment captions (case ``'grounding'``) or in the alignment captions only
+    (case ``'alignment'``). Sources of names with one source train in both.
+    Returns ``dict(ground=[...], align=[...], test=[...], case={test source: case})``;
+    ``align`` holds every training source, ``ground`` the grounding ones.
+    """
+    by_label: dict[str, list[str]] = {}
+    for key in sorted(labels):
+        by_label.setdefault(labels[key], []).append(key)
+    rng = random.Random(seed)
+    repeated = sorted(name for name, keys in by_label.items() if len(keys) > 1)
+    rng.shuffle(repeated)
+    ground, align_only, test, case = [], [], [], {}
+    for i, name in enumerate(repeated):
+        keys = list(by_label[name])
+        held = keys.pop(rng.randrange(len(keys)))
+        test.append(held)
+        case[held] = 'grounding' if i % 2 == 0 else 'alignment'
+        (ground if case[held] == 'grounding' else align_only).extend(keys)
+    ground += [keys[0] for keys in by_label.values() if len(keys) == 1]
+    return dict(ground=sorted(ground), align=sorted(ground + align_only), test=sorted(test),
+                case=case)
+
+
+def pick_distinct(names: list[str], labels: dict[str, str], count: int, rng: random.Random,
+                  first: str | None = None) -> list[str]:
+    """``count`` sources of ``names`` with pairwise different labels, in random order
+    (``first``, when given, among them)."""
+    pool = list(names)
+    rng.shuffle(pool)
+    chosen = [first] if first is not None else []
+    for name in pool:
+        if len(chosen) == count:
+            break
+        if all(labels[name] != labels[c] for c in chosen):
+            chosen.append(name)
+    if len(chosen) < count:
+        raise ValueError(f'need {count} sources with different labels, have {len(chosen)}')
+    rng.shuffle(chosen)
+    return chosen
+
+
 def make_splice(feats: dict[str, torch.Tensor], labels: dict[str, str], names: list[str],
                 rng: random.Random, fps: float, num_clips: int = 3,
-                clip_frames: tuple[int, int] = (2, 6)) -> dict:
-    """One spliced video of ``num_clips`` clips of different sources from ``names``;
-    one clip is the target, named by its source's label."""
-    chosen = rng.sample(names, num_clips)
+                clip_frames: tuple[int, int] = (2, 6), target: str | None = None) -> dict:
+    """One spliced video of ``num_clips`` clips of sources from ``names`` with different
+    labels; one clip (of ``target`` when given) is the target, named by its label."""
+    chosen = pick_distinct(names, labels, num_clips, rng, target)
     clips, spans, refs, start = [], [], [], 0
     for name in chosen:
         length = min(rng.randint(*clip_frames), len(feats[name]))
@@ -79,7 +131,7 @@ def make_splice(feats: dict[str, torch.Tensor], labels: dict[str, str], names: l
         refs += [(name, i) for i in range(first, first + length)]
         spans.append((start, start + length))
         start += length
-    target = rng.randrange(num_clips)
+    target = chosen.index(target) if target is not None else rng.randrange(num_clips)
     label = labels[chosen[target]]
     frames = torch.cat(clips)
     return dict(frames=frames, query=query_text(label), summaries=[answer_text(label)],
@@ -108,8 +160,8 @@ def _words(text: str) -> set[str]:
 def nearest_frame_baseline(sample: dict, train_bank: torch.Tensor, train_owner: list[str],
                            labels: dict[str, str]) -> np.ndarray:
     """Label each frame (pooled feature) by its nearest training frame (cosine); the query
-    picks the training source whose label shares most words with it; the answer is the
-    longest run of frames labelled with that source (whole video when none)."""
+    picks the training sources whose label shares most words with it; the answer is the
+    longest run of frames labelled with one of them (whole video when none)."""
     pooled = torch.nn.functional.normalize(sample['frames'].mean(1), dim=-1)  # (N, C)
     bank = torch.nn.functional.normalize(train_bank, dim=-1)  # (M, C)
     nearest = [train_owner[i] for i in (pooled @ bank.T).argmax(1).tolist()]
@@ -117,9 +169,9 @@ def nearest_frame_baseline(sample: dict, train_bank: torch.Tensor, train_owner: 
     owners = sorted(set(train_owner))
     overlap = [len(words & _words(labels[o])) for o in owners]
     run = None
-    if max(overlap) > 0:
-        picked = owners[int(np.argmax(overlap))]
-        run = longest_run(np.array([n == picked for n in nearest]))
+    if max(overlap) > 0:  # every training source with the best-matching label
+        picked = {o for o, v in zip(owners, overlap) if v == max(overlap)}
+        run = longest_run(np.array([n in picked for n in nearest]))
     return _span(run, len(nearest), sample['sec_per_frame'])
 
 
@@ -147,3 +199,37 @@ def random_span_baseline(sample: dict, rng: random.Random) -> np.ndarray:
 def _span(run: tuple[int, int] | None, num_frames: int, sec_per_frame: float) -> np.ndarray:
     start, end = run if run is not None else (0, num_frames)
     return np.array([start * sec_per_frame, end * sec_per_frame])
+
+
+def caption_text(frame_logits: torch.Tensor, class_names: list[str], k: int = 3) -> str:
+    """Alignment caption of a clip from the vision tower's own head: the top-``k``
+    ImageNet classes of its mean logits (T, 1000), e.g. ``'It shows tabby, tiger cat or Egyptian cat.'``."""
+    top = frame_logits.mean(0).topk(k).indices.tolist()
+    names = [class_names[i] for i in top]
+    return 'It shows ' + ', '.join(names[:-1]) + f' or {names[-1]}.' if k > 1 else f'It shows {names[0]}.'
+
+
+def ridge_fit(x: torch.Tensor, y: torch.Tensor, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ridge regression from standardised rows x (N, C) to targets y (N, D):
+    returns (mean (C,), W (C + 1, D)) for :func:`ridge_map`; the bias is not penalised."""
+    mean, std = x.mean(0), x.std(0) + 1e-6
+    z = torch.cat([(x - mean) / std, torch.ones(len(x), 1)], 1).double()
+    reg = lam * torch.eye(z.shape[1], dtype=torch.float64)
+    reg[-1, -1] = 0.0
+    w = torch.linalg.solve(z.T @ z + reg, z.T @ y.double())
+    return torch.stack([mean, std]), w.float()
+
+
+def ridge_map(stats: torch.Tensor, w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """x (N, C) -> predicted targets (N, D) of a :func:`ridge_fit` model."""
+    z = torch.cat([(x - stats[0]) / stats[1], torch.ones(len(x), 1)], 1)
+    return z @ w
+
+
+def linear_matcher_baseline(sample: dict, stats: torch.Tensor, w: torch.Tensor,
+                            query_embedding: torch.Tensor, decode) -> np.ndarray:
+    """Text-free matcher: each frame's pooled feature mapped by the ridge map, scored by
+    cosine with the query embedding (D,); ``decode(curve) -> (start, end)`` frames."""
+    pred = ridge_map(stats, w, sample['frames'].mean(1))  # (N, D)
+    curve = torch.nn.functional.cosine_similarity(pred, query_embedding[None], dim=-1)
+    return _span(decode(curve.numpy()), len(curve), sample['sec_per_frame'])

@@ -230,14 +230,29 @@ def vid_frame_indices(vid_times: Sequence[float], query: str, sec_per_frame: flo
     return np.minimum(times // sec_per_frame, num_frames - 1).astype(np.int64)
 
 
+def answer_text(summaries: Sequence[str]) -> str:
+    """The training answer: every summary closed by ``<loc>`` with no space before it.
+
+    ``'a cat.<loc> a dog.<loc>'``: a space before ``<loc>`` would be its own token in
+    byte-level BPE tokenizers (``... | . | ␣ | <loc>``), so the state that predicts
+    ``<loc>`` (``loc_hidden='emit'``) would always sit on that same whitespace token."""
+    return ' '.join(f'{s.strip()}{LOC_TOKEN}' for s in summaries)
+
+
 @TRANSFORMS.register_module()
 class FormatS2LInputs:
     """Build the token sequence and the packed sample.
 
     Prompt: the tokenizer's chat template around ``<frame>\\n{query}``, the single
     ``<frame>`` then expanded to one token per frame. Answer (when ``summaries``
-    exist): each summary followed by ``<loc>``, then end-of-sequence; prompt tokens
-    get label -100. ``<vid>`` tokens in the query refer to ``vid_times`` (seconds).
+    exist): each summary closed by ``<loc>`` written right after its last character
+    (no space, so the token before ``<loc>`` is the summary's last content token, not
+    a whitespace token), then end-of-sequence; prompt tokens get label -100.
+    ``<vid>`` tokens in the query refer to ``vid_times`` (seconds).
+
+    ``caption_prompt`` turns a sample into a captioning sample (stage A, alignment):
+    the query is replaced by that prompt, the answer is the sample's ``caption`` (else
+    its summaries joined) with no ``<loc>``, and the sample has no ground-truth spans.
 
     Args:
         tokenizer: kwargs of :func:`load_tokenizer` (``path``, ``gguf_file``).
@@ -246,16 +261,25 @@ class FormatS2LInputs:
             (``AutoTokenizer.from_pretrained(path)``); the query conditions the Q-Former.
         clip_spans: clip ground-truth spans that stick out of the video, with a
             warning, instead of refusing the sample (see :func:`check_spans`).
+        caption_prompt: when given, build a captioning sample with this prompt
+            (see above).
     """
 
     def __init__(self, tokenizer: dict, with_answer: bool = True,
-                 qformer_tokenizer: dict | None = None, clip_spans: bool = False) -> None:
+                 qformer_tokenizer: dict | None = None, clip_spans: bool = False,
+                 caption_prompt: str | None = None) -> None:
         self.tokenizer_cfg = (tokenizer['path'], tokenizer.get('gguf_file'))
         self.with_answer = with_answer
         self.clip_spans = clip_spans
+        self.caption_prompt = caption_prompt
         self.qformer_path = qformer_tokenizer['path'] if qformer_tokenizer else None
 
     def __call__(self, results: dict) -> dict:
+        if self.caption_prompt is not None:
+            caption = results.get('caption') or ' '.join(
+                s.strip() for s in results.get('summaries') or [])
+            results = dict(results, query=self.caption_prompt, segments=[], vid_times=[],
+                           caption=caption)
         tokenizer = _cached_tokenizer(*self.tokenizer_cfg)
         ids = token_ids(tokenizer)
         frames = results['frames']
@@ -272,7 +296,7 @@ class FormatS2LInputs:
         answer_ids: list[int] = []
         summaries = results.get('summaries') or []
         if self.with_answer:
-            answer = ' '.join(f'{s.strip()} {LOC_TOKEN}' for s in summaries)
+            answer = results['caption'] if self.caption_prompt is not None else answer_text(summaries)
             answer_ids = tokenizer(answer, add_special_tokens=False)['input_ids'] + [ids.eos[0]]
         input_ids = torch.tensor(prompt_ids + answer_ids, dtype=torch.long)
         labels = input_ids.clone()

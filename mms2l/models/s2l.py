@@ -76,6 +76,12 @@ class S2LModel(BaseModel):
         cm_weight: weight of L_CM in L = L_LM + w * L_CM.
         loc_weight: weight of the localization-head loss.
         max_frames: longest video (in sampled frames) the model accepts.
+        frame_token_scale: when set, every frame token is rescaled to this multiple of
+            the mean norm of the LLM's input-embedding rows before it enters the LLM (a
+            compressor from scratch emits tokens ~5x the norm of text embeddings);
+            None keeps the compressor's output as is.
+        center_frames: subtract each video's mean frame state before F_vis (the
+            LLM's frame states share a large common component).
         decoder: default timestamp decoder, ``dict(type='threshold' | 'critical_point' |
             'loc_head', **kwargs)``.
         max_new_tokens: generation budget.
@@ -91,6 +97,7 @@ class S2LModel(BaseModel):
                  trainable: Sequence[str] = DEFAULT_TRAINABLE, loc_hidden: str = 'own',
                  hidden_layer: int = -1, temperature: float = 0.07, cm_weight: float = 1.0,
                  loc_weight: float = 1.0, max_frames: int = 350,
+                 frame_token_scale: float | None = None, center_frames: bool = False,
                  decoder: dict | None = None, max_new_tokens: int = 128, force_loc: bool = True,
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
         preprocessor = MODELS.build(data_preprocessor or dict(type='S2LDataPreprocessor'))
@@ -108,7 +115,8 @@ class S2LModel(BaseModel):
             context_matching=context_matching, loc_head=loc_head, lora=lora,
             trainable=list(trainable), loc_hidden=loc_hidden, hidden_layer=hidden_layer,
             temperature=temperature, cm_weight=cm_weight, loc_weight=loc_weight,
-            max_frames=max_frames, decoder=decoder, max_new_tokens=max_new_tokens,
+            max_frames=max_frames, frame_token_scale=frame_token_scale,
+            center_frames=center_frames, decoder=decoder, max_new_tokens=max_new_tokens,
             force_loc=force_loc, data_preprocessor=preprocessor_cfg))
         self.tokenizer = load_tokenizer(**tokenizer)
         self.token_ids = token_ids(self.tokenizer)
@@ -131,6 +139,9 @@ class S2LModel(BaseModel):
         self.temperature, self.cm_weight, self.loc_weight = temperature, cm_weight, loc_weight
         self.max_frames, self.max_new_tokens, self.force_loc = max_frames, max_new_tokens, force_loc
         self.decoder = decoder or dict(type='threshold')
+        if frame_token_scale is not None and not frame_token_scale > 0:
+            raise ValueError(f'frame_token_scale must be > 0 or None, got {frame_token_scale!r}')
+        self.frame_token_scale, self.center_frames = frame_token_scale, center_frames
         self._set_trainable(trainable)
 
     # ------------------------------------------------------------------ setup
@@ -199,13 +210,23 @@ class S2LModel(BaseModel):
         if not torch.equal(is_frame.sum(1).cpu(), num_frames.cpu()):
             raise ValueError(f'<frame> tokens per sample {is_frame.sum(1).tolist()} do not match '
                              f'the frames per sample {num_frames.tolist()}')
-        frame_tokens = frame_tokens.to(embeds.dtype)
+        frame_tokens = self._scale_frame_tokens(frame_tokens.to(embeds.dtype), llm)
         embeds = embeds.masked_scatter(is_frame[..., None], frame_tokens)
         is_vid = input_ids == self.token_ids.vid
         if is_vid.any():
             referred = frame_tokens[self._vid_index(is_vid, num_frames, vid_frames)]
             embeds = embeds.masked_scatter(is_vid[..., None], embeds[is_vid] + referred)
         return embeds, is_frame
+
+    def _scale_frame_tokens(self, frame_tokens: torch.Tensor, llm) -> torch.Tensor:
+        """frame tokens (N, C) -> (N, C) of norm ``frame_token_scale`` x the mean norm
+        of the LLM's input-embedding rows (unchanged when the scale is None)."""
+        if self.frame_token_scale is None:
+            return frame_tokens
+        with torch.no_grad():
+            text_norm = llm.get_input_embeddings().weight.float().norm(dim=-1).mean()
+        return F.normalize(frame_tokens, dim=-1) * (self.frame_token_scale * text_norm).to(
+            frame_tokens.dtype)
 
     @staticmethod
     def _vid_index(is_vid: torch.Tensor, num_frames: torch.Tensor,
@@ -262,7 +283,10 @@ class S2LModel(BaseModel):
               loc_states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """hidden (L, C) of one sample and its ``<loc>`` states (M, C) -> scores S (M, T)
         and the projected frame (T, D) / ``<loc>`` (M, D) features."""
-        frame_feats, loc_feats = self.context_matching.project(hidden[is_frame], loc_states)
+        frames = hidden[is_frame]  # (T, C)
+        if self.center_frames:
+            frames = frames - frames.mean(0, keepdim=True)
+        frame_feats, loc_feats = self.context_matching.project(frames, loc_states)
         return context_matching_scores(frame_feats, loc_feats), frame_feats, loc_feats
 
     # -------------------------------------------------------------- forward

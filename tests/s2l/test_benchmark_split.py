@@ -5,6 +5,7 @@ import random
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from tests.conftest import REPO_ROOT
@@ -88,3 +89,68 @@ def test_ken_burns_shape_and_range():
     assert frames.shape == (3, 3, 32, 32) and 0.0 <= frames.min() and frames.max() <= 1.0
     assert not torch.equal(frames[0], frames[-1])
 
+
+
+def _repeated_labels() -> dict[str, str]:
+    names = ['cat', 'cat', 'cat', 'dog', 'dog', 'car', 'car', 'bus', 'boat', 'tree', 'tree']
+    return {f'src{i:02d}': n for i, n in enumerate(names)}
+
+
+def test_seen_concept_split_has_no_source_overlap_across_stages():
+    labels = _repeated_labels()
+    for seed in range(5):
+        split_ = split.split_seen_concepts(labels, seed)
+        test, ground, align = set(split_['test']), set(split_['ground']), set(split_['align'])
+        assert test.isdisjoint(align) and test.isdisjoint(ground)  # no test source in any stage
+        assert ground <= align and test | align == set(labels)
+        assert sorted(labels[k] for k in test) == ['car', 'cat', 'dog', 'tree']  # one per repeated name
+        ground_names = {labels[k] for k in ground}
+        for key, case in split_['case'].items():
+            assert labels[key] in {labels[k] for k in align}  # the concept is seen in training
+            assert (labels[key] in ground_names) == (case == 'grounding')
+        assert sorted(split_['case'].values()) == ['alignment'] * 2 + ['grounding'] * 2
+
+
+def test_splice_clips_have_distinct_labels_and_the_given_target():
+    labels = _repeated_labels()
+    feats = {k: torch.zeros(6, 1, 2) for k in labels}
+    rng = random.Random(0)
+    for _ in range(30):
+        s = split.make_splice(feats, labels, list(labels), rng, 2.0, target='src07')
+        owners = list(dict.fromkeys(n for n, _ in s['frame_refs']))
+        assert len({labels[o] for o in owners}) == 3 and 'src07' in owners
+        assert s['idx'] == 'src07' and s['query'] == split.query_text('bus')
+    with pytest.raises(ValueError, match='different labels'):
+        split.make_splice(feats, labels, ['src00', 'src01', 'src03'], rng, 2.0)
+
+
+def test_ridge_fit_matches_an_independent_solution():
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(40, 5, generator=gen) * 3 + 1, torch.randn(40, 2, generator=gen)
+    stats, w = split.ridge_fit(x, y, lam=2.0)
+    z = np.concatenate([((x - x.mean(0)) / (x.std(0) + 1e-6)).numpy(), np.ones((40, 1))], 1)
+    # minimise |z w - y|^2 + 2 |w[:5]|^2 as an augmented least-squares problem
+    aug_z = np.concatenate([z, np.concatenate([np.sqrt(2.0) * np.eye(5), np.zeros((5, 1))], 1)])
+    aug_y = np.concatenate([y.numpy(), np.zeros((5, 2))])
+    expected = np.linalg.lstsq(aug_z, aug_y, rcond=None)[0]
+    np.testing.assert_allclose(w.numpy(), expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(split.ridge_map(stats, w, x).numpy(), z @ expected, rtol=1e-4, atol=1e-4)
+
+
+def test_linear_matcher_finds_the_mapped_source():
+    # features of source i are e_i; the ridge map sends e_i to the query embedding of i
+    feats, labels = _sources(num=4, frames=6)
+    x = torch.cat([feats[k][:, 0] for k in labels])
+    emb = torch.eye(4) * 2 - 1  # query embedding per source (4, D=4)
+    y = torch.cat([emb[i].expand(6, 4) for i in range(4)])
+    stats, w = split.ridge_fit(x, y, lam=0.1)
+    s = split.make_splice(feats, labels, list(labels), random.Random(2), 2.0, target='s1')
+    span = split.linear_matcher_baseline(s, stats, w, emb[1],
+                                         lambda c: split.longest_run(c >= 0.5 * c.max()))
+    np.testing.assert_allclose(span, s['segments'][0])
+
+
+def test_caption_text_names_the_top_classes():
+    logits = torch.tensor([[0.0, 3.0, 1.0, 2.0], [0.0, 2.0, 1.0, 3.5]])
+    assert split.caption_text(logits, ['w', 'x', 'y', 'z']) == 'It shows z, x or y.'
+    assert split.caption_text(logits, ['w', 'x', 'y', 'z'], k=1) == 'It shows z.'

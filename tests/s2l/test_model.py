@@ -337,3 +337,71 @@ def test_frames_without_a_channel_axis_are_named(model_cfg, train_set):
     with pytest.raises(ValueError, match=r'sample 0 \(.*train_0\.npy\): frames must be RGB uint8 '
                                          r'\(T, 3, H, W\) \(channel axis of 3\), got shape \(8, 32, 32\)'):
         model.data_preprocessor(s2l_collate([item]), True)
+
+
+def test_token_before_loc_is_the_last_content_token():
+    """With a byte-level BPE tokenizer (the offline SmolLM2's) the answer must not put a
+    whitespace token between a summary and its <loc>: the state ``loc_hidden='emit'``
+    reads is then the summary's last content token ('.'), different for every text."""
+    from mmcontrast.assets import smollm2_gguf
+
+    from mms2l.datasets import FormatS2LInputs
+    directory, gguf = smollm2_gguf()
+    tokenizer = dict(path=str(directory), gguf_file=gguf)
+    step = FormatS2LInputs(tokenizer=tokenizer)
+    summaries = ['It shows a cat.', 'A dog runs on grass!']
+    out = step(dict(frames=np.zeros((4, 8, 8, 3), np.uint8), query='When?', summaries=summaries,
+                    segments=[[0, 1], [2, 3]], sec_per_frame=1.0, duration=4.0))
+    from mms2l.datasets.transforms import _cached_tokenizer
+    tok = _cached_tokenizer(str(directory), gguf)
+    ids = out['inputs']['input_ids'].tolist()
+    loc = tok.convert_tokens_to_ids('<loc>')
+    before = [tok.decode([ids[i - 1]]) for i, t in enumerate(ids) if t == loc]
+    assert before == ['.', '!']
+    answer = tok.decode(ids[out['data_sample']['prompt_length']:])
+    assert answer.startswith('It shows a cat.<loc> A dog runs on grass!<loc>')
+
+
+def test_caption_sample_has_no_loc_and_no_spans(tiny_cfg):
+    from mms2l.datasets import FormatS2LInputs
+    from mms2l.datasets.transforms import _cached_tokenizer
+    tok_cfg = dict(tiny_cfg.model.tokenizer)
+    step = FormatS2LInputs(tokenizer=tok_cfg, caption_prompt='what is shown in the video ?')
+    out = step(dict(frames=np.zeros((3, 8, 8, 3), np.uint8), query='when is the red square shown ?',
+                    summaries=['a red square appears .'], segments=[[0, 1]], sec_per_frame=1.0,
+                    duration=3.0))
+    tok = _cached_tokenizer(tok_cfg['path'], None)
+    ids = out['inputs']['input_ids']
+    sample = out['data_sample']
+    assert tok.convert_tokens_to_ids('<loc>') not in ids.tolist()
+    assert tok.decode(ids[sample['prompt_length']:]).split() == 'a red square appears . </s>'.split()
+    assert 'red' not in tok.decode(ids[:sample['prompt_length']])
+    assert sample['spans'].shape == (0, 2)
+
+
+def test_frame_token_scale_matches_text_embedding_norm(model_cfg, train_set):
+    model = build_model(dict(model_cfg, frame_token_scale=1.5))
+    batch = model.data_preprocessor(batch_of(train_set, [0]), True)['inputs']
+    tokens = model.encode_frames(batch['frames'], batch['num_frames'])
+    embeds, is_frame = model.embed_inputs(batch['input_ids'], tokens, batch['num_frames'])
+    text_norm = model.llm.get_input_embeddings().weight.norm(dim=-1).mean()
+    norms = embeds[is_frame].norm(dim=-1)
+    torch.testing.assert_close(norms, torch.full_like(norms, 1.5 * float(text_norm)))
+    directions = torch.nn.functional.normalize(tokens, dim=-1)
+    torch.testing.assert_close(torch.nn.functional.normalize(embeds[is_frame], dim=-1), directions)
+    with pytest.raises(ValueError, match='frame_token_scale'):
+        build_model(dict(model_cfg, frame_token_scale=0.0))
+
+
+def test_center_frames_subtracts_the_video_mean(model_cfg):
+    model = build_model(dict(model_cfg, center_frames=True))
+    hidden = torch.randn(7, 32) + 5.0
+    is_frame = torch.tensor([False, True, True, True, True, False, False])
+    loc = hidden[-1:]
+    scores, frame_feats, _ = model.match(hidden, is_frame, loc)
+    frames = hidden[is_frame]
+    expected = model.context_matching.f_vis(frames - frames.mean(0))
+    torch.testing.assert_close(frame_feats, expected)
+    plain = build_model(model_cfg)
+    plain.load_state_dict(model.state_dict())
+    assert not torch.allclose(plain.match(hidden, is_frame, loc)[1], expected)
