@@ -35,7 +35,7 @@ from .errors import InputError
 
 __all__ = ['atomic_path', 'atomic_paths', 'write_bytes_atomic', 'write_text_atomic',
            'write_json_atomic', 'sweep_stale_temporaries', 'refuse_existing',
-           'is_own_temporary', 'read_json', 'TEMP_MARKER']
+           'is_own_temporary', 'read_json', 'read_json_lines', 'TEMP_MARKER']
 
 TEMP_MARKER = '.mmcontrast-'
 _TEMP_RE = re.compile(r'^\.(?P<name>.+)\.mmcontrast-(?P<pid>\d+)-[0-9a-f]{12}\.tmp')
@@ -187,6 +187,29 @@ def refuse_existing(path: str | os.PathLike, overwrite: bool = False,
     return target
 
 
+def _read_utf8(path: Path, what: str) -> str:
+    try:
+        return path.read_bytes().decode('utf-8-sig')
+    except FileNotFoundError:
+        raise InputError(f'{path}: {what} does not exist') from None
+    except IsADirectoryError:
+        raise InputError(f'{path}: {what} is a folder, not a JSON file') from None
+    except UnicodeDecodeError as error:
+        raise InputError(f'{path}: {what} is not UTF-8 text (byte {error.start}: '
+                         f'{error.reason}); save it as UTF-8 JSON') from None
+
+
+def _parse_json(text: str, where: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f'{where}: {what} is not valid JSON (line {error.lineno}, column '
+                         f'{error.colno}: {error.msg})') from None
+    except RecursionError:
+        raise InputError(f'{where}: {what} is nested too deeply to parse; expected a '
+                         'flat list or dict of samples') from None
+
+
 def read_json(path: str | os.PathLike, what: str = 'JSON file') -> Any:
     """The parsed content of the JSON file ``path``.
 
@@ -196,20 +219,13 @@ def read_json(path: str | os.PathLike, what: str = 'JSON file') -> Any:
             for the parser (where :mod:`json` would raise ``RecursionError``).
     """
     path = Path(path)
-    try:
-        text = path.read_bytes().decode('utf-8-sig')
-    except FileNotFoundError:
-        raise InputError(f'{path}: {what} does not exist') from None
-    except IsADirectoryError:
-        raise InputError(f'{path}: {what} is a folder, not a JSON file') from None
-    except UnicodeDecodeError as error:
-        raise InputError(f'{path}: {what} is not UTF-8 text (byte {error.start}: '
-                         f'{error.reason}); save it as UTF-8 JSON') from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f'{path}: {what} is not valid JSON (line {error.lineno}, column '
-                         f'{error.colno}: {error.msg})') from None
-    except RecursionError:
-        raise InputError(f'{path}: {what} is nested too deeply to parse; expected a '
-                         'flat list or dict of samples') from None
+    return _parse_json(_read_utf8(path, what), str(path), what)
+
+
+def read_json_lines(path: str | os.PathLike, what: str = 'JSON-lines file') -> list:
+    """The values of the non-blank lines of the JSON-lines file ``path`` (one JSON value
+    a line), with :func:`read_json`'s errors; a bad line is named (``PATH: line N``)."""
+    path = Path(path)
+    return [_parse_json(line, f'{path}: line {number}', what)
+            for number, line in enumerate(_read_utf8(path, what).splitlines(), 1)
+            if line.strip()]
