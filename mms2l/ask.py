@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
-import sys
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from mmcontrast.fileio import atomic_path, refuse_existing, write_json_atomic
+
 from .decoding import threshold_decode
+from .errors import S2LInputError
 from .etbench import clean_text, span_text, split_summaries
 from .inference import DECODERS, localize, special_tokens
 
@@ -60,7 +61,8 @@ def plot_loc(curve: np.ndarray, segments: np.ndarray, sec_per_frame: float, titl
         ax.set_title(title if len(title) <= 90 else title[:87] + '...', fontsize=9)
         ax.legend(loc='upper right', fontsize=8)
         fig.tight_layout()
-        fig.savefig(path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format='png')
     finally:
         plt.close(fig)
     return path
@@ -70,7 +72,9 @@ def ask(model, video: str | Path, query: str, out_dir: Path,
         decoder: dict | None = None) -> dict:
     """Run the model, write the plots and ``result.json`` under ``out_dir``; returns the
     JSON-ready result (``answer``, per ``<loc>`` ``summary``, ``segments`` (seconds),
-    ``scores``, ``curve`` and ``png``, the plot's file name inside ``out_dir``)."""
+    ``scores``, ``curve`` and ``png``, the plot's file name inside ``out_dir``). A blank
+    ``query`` is refused."""
+    check_query(query)
     result = localize(model, video, query, decoder=decoder)
     decoder = dict(decoder or model.decoder)
     specials = special_tokens(model.tokenizer)
@@ -90,8 +94,16 @@ def ask(model, video: str | Path, query: str, out_dir: Path,
                   forced_loc=bool(result['forced_loc']),
                   sec_per_frame=spf, num_frames=len(result['locs'][0]['curve']) if locs else None,
                   locs=locs)
-    (out_dir / 'result.json').write_text(json.dumps(record, indent=1))
+    write_json_atomic(out_dir / 'result.json', record, indent=1)
     return record
+
+
+def check_query(query: str) -> str:
+    """Raise :class:`S2LInputError` for an empty or blank query."""
+    if not query.strip():
+        raise S2LInputError(f'the query is empty ({query!r}); ask something about the video, '
+                            'e.g. "when does the man laugh?"')
+    return query
 
 
 def add_parser(subparsers) -> None:
@@ -104,7 +116,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument('--decoder', choices=sorted(DECODERS), default=None,
                         help="timestamp decoder (default: the model's)")
     parser.add_argument('--out', default=None,
-                        help='output folder (default ./s2l_ask/<video name>)')
+                        help='output folder (default ./s2l_ask/<video name>); an existing one '
+                             'is refused unless --overwrite')
+    parser.add_argument('--overwrite', action='store_true',
+                        help="write into an existing --out folder (replacing this tool's files)")
     parser.add_argument('--device', default=None, help='default: cuda if available, else cpu')
     parser.set_defaults(func=main)
 
@@ -114,11 +129,14 @@ def main(args: argparse.Namespace) -> int:
     from .models import S2LModel
     video = Path(args.video)
     if not video.is_file():
-        print(f'error: video not found: {video}', file=sys.stderr)
-        return 2
+        raise S2LInputError(f'video not found: {video}')
+    check_query(args.query)
+    out_dir = refuse_existing(Path(args.out) if args.out else Path('s2l_ask') / video.stem,
+                              args.overwrite)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise S2LInputError(f'--out {out_dir}: is a file; ask writes a folder')
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     model = S2LModel.from_pretrained(args.checkpoint).to(device).eval()
-    out_dir = Path(args.out) if args.out else Path('s2l_ask') / video.stem
     decoder = dict(type=DECODERS[args.decoder]) if args.decoder else None
     record = ask(model, video, args.query, out_dir, decoder)
     print(f"answer: {record['answer']}" + ('  (<loc> appended)' if record['forced_loc'] else ''))

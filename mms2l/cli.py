@@ -2,7 +2,9 @@
 
 Each subcommand lives in its own module exposing ``add_parser(subparsers)``, which
 registers the subparser and sets ``func=run(args) -> int`` as its default; adding a
-subcommand means adding its module to ``SUBCOMMANDS``.
+subcommand means adding its module to ``SUBCOMMANDS``. A subcommand raises
+:class:`~mms2l.errors.S2LInputError` for unusable input; :func:`main` maps it (and
+every other :class:`mmcontrast.errors.InputError`) to exit code 2 here, in one place.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import argparse
 import importlib
 import sys
 from typing import Sequence
+
+from mmcontrast.errors import exit_on_input_error
 
 __all__ = ['SUBCOMMANDS', 'build_parser', 'main']
 
@@ -27,10 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen subcommand; returns the exit status."""
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen subcommand; returns the exit status (2 on
+    unusable input, the message on stderr naming the file, sample or option)."""
+    return exit_on_input_error(_run, argv, 'mms2l')
 
 
 if __name__ == '__main__':

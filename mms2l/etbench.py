@@ -41,6 +41,7 @@ import numpy as np
 
 from .datasets.etsum import read_samples
 from .decoding import temporal_iou
+from .errors import S2LInputError
 from .evaluation.etbench_data import CHOICE_TASKS as OPTION_TASKS
 from .evaluation.etbench_data import ETBENCH_TASKS as TASKS
 from .tokenization import LOC_TOKEN
@@ -68,10 +69,6 @@ SUMMARY_REQUESTS = dict(
 PROMPT_STYLES = ('official', 'summary')
 
 
-class ETBenchError(ValueError):
-    """A malformed ETBench annotation file or sample; the message names it."""
-
-
 def sample_name(sample: dict, position: int | None = None) -> str:
     """``sample idx 12 (tvg, qvhighlights)`` for error messages."""
     where = f' at position {position}' if position is not None else ''
@@ -80,43 +77,43 @@ def sample_name(sample: dict, position: int | None = None) -> str:
 
 
 def check_sample(sample: Any, position: int) -> None:
-    """Raise :class:`ETBenchError` naming the sample when it does not fit the schema."""
+    """Raise :class:`S2LInputError` naming the sample when it does not fit the schema."""
     if not isinstance(sample, dict):
-        raise ETBenchError(f'entry at position {position} is a {type(sample).__name__}, '
+        raise S2LInputError(f'entry at position {position} is a {type(sample).__name__}, '
                            'not a sample dict')
     name = sample_name(sample, position)
     missing = [k for k in REQUIRED_KEYS if k not in sample]
     if missing:
-        raise ETBenchError(f'{name}: missing keys {missing}')
+        raise S2LInputError(f'{name}: missing keys {missing}')
     if sample['task'] not in TASKS:
-        raise ETBenchError(f"{name}: unknown task {sample['task']!r}; "
+        raise S2LInputError(f"{name}: unknown task {sample['task']!r}; "
                            f'ETBench tasks are {list(TASKS)}')
     if not isinstance(sample['duration'], (int, float)) or not sample['duration'] > 0:
-        raise ETBenchError(f'{name}: duration must be a positive number, '
+        raise S2LInputError(f'{name}: duration must be a positive number, '
                            f"got {sample['duration']!r}")
     if not isinstance(sample['q'], str) or not isinstance(sample['video'], str):
-        raise ETBenchError(f'{name}: q and video must be strings')
+        raise S2LInputError(f'{name}: q and video must be strings')
     try:
         times = np.asarray(vid_times(sample))
     except (TypeError, ValueError) as err:
-        raise ETBenchError(
+        raise S2LInputError(
             f'{name}: src must hold numbers (seconds), got {sample["src"]!r}') from err
     if not np.isfinite(times).all() or (times < 0).any():
-        raise ETBenchError(f'{name}: src times must be finite and >= 0, got {times.tolist()}')
+        raise S2LInputError(f'{name}: src times must be finite and >= 0, got {times.tolist()}')
     vids = sample['q'].count('<vid>')
     if vids != len(times):
-        raise ETBenchError(f'{name}: q has {vids} <vid> tokens but src holds {len(times)} times')
+        raise S2LInputError(f'{name}: q has {vids} <vid> tokens but src holds {len(times)} times')
     if sample['task'] in OPTION_TASKS:
         options = sample.get('o')
         if not isinstance(options, list) or not 2 <= len(options) <= 26:
-            raise ETBenchError(f'{name}: task {sample["task"]} needs a list of options o')
+            raise S2LInputError(f'{name}: task {sample["task"]} needs a list of options o')
     if sample['task'] == 'eca':
         option_spans(sample)
 
 
 def load_annotations(path: str | Path) -> list[dict]:
     """Read and validate an ETBench annotation (or prediction) file."""
-    samples = read_samples(path, ETBenchError)
+    samples = read_samples(path, what='ETBench annotations')
     for position, sample in enumerate(samples):
         check_sample(sample, position)
     return samples
@@ -150,10 +147,10 @@ def option_spans(sample: dict) -> np.ndarray:
     try:
         spans = np.asarray(sample['o'], dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise ETBenchError(
+        raise S2LInputError(
             f'{sample_name(sample)}: ECA options must be [start, end] pairs') from err
     if spans.ndim != 2 or spans.shape[1] != 2 or not np.isfinite(spans).all():
-        raise ETBenchError(f'{sample_name(sample)}: ECA options must be [start, end] pairs of '
+        raise S2LInputError(f'{sample_name(sample)}: ECA options must be [start, end] pairs of '
                            f'finite numbers, got {sample["o"]!r}')
     return np.sort(spans, axis=1)  # an option written end first is still that span
 

@@ -3,9 +3,11 @@ ETBench scores of answered samples, as the official ``compute_metrics.py``."""
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
+
+from mmcontrast.fileio import refuse_existing, write_json_atomic
+
+from .errors import S2LInputError
 
 __all__ = ['add_parser', 'run']
 
@@ -20,7 +22,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument('predictions', nargs='+', type=Path,
                         help='JSON/JSONL files of answered samples, or folders of them')
     parser.add_argument('--out', type=Path, default=None,
-                        help='write {TASK: {METRIC: percent}} here (JSON)')
+                        help='write {TASK: {METRIC: percent}} here (JSON); an existing file '
+                             'is refused unless --overwrite')
+    parser.add_argument('--overwrite', action='store_true', help='replace an existing --out')
     parser.add_argument('--subset', type=Path, default=None, metavar='SUBSET.json',
                         help="only the samples of the official subset file (ETBench's "
                              'evaluation/subset.json: 470 samples)')
@@ -37,27 +41,24 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Evaluate; 0 on success, 2 on unusable input (the message names the sample)."""
-    from mms2l.evaluation.etbench_data import (ETBenchInputError, apply_subset, load_predictions,
-                                               load_subset)
+    """Evaluate; 0 on success. Unusable input raises :class:`S2LInputError` (exit code 2,
+    the message names the file and sample); ``--out`` is checked before any work."""
+    from mms2l.evaluation.etbench_data import apply_subset, load_predictions, load_subset
     from mms2l.evaluation.etbench_report import evaluate_etbench
     from mms2l.evaluation.etbench_similarity import SentenceSimilarity
-    try:
-        samples = load_predictions(args.predictions)
-        print(f'{len(samples)} samples loaded')
-        if args.subset is not None:
-            samples = apply_subset(samples, load_subset(args.subset))
-            print(f'evaluating on a subset with {len(samples)} samples')
-            if not samples:
-                raise ETBenchInputError(f'no sample is in the subset {args.subset}')
-    except ETBenchInputError as exc:
-        print(f'error: {exc}', file=sys.stderr)
-        return 2
+    if args.out is not None:
+        refuse_existing(args.out, args.overwrite)
+    samples = load_predictions(args.predictions)
+    print(f'{len(samples)} samples loaded')
+    if args.subset is not None:
+        samples = apply_subset(samples, load_subset(args.subset))
+        print(f'evaluating on a subset with {len(samples)} samples')
+        if not samples:
+            raise S2LInputError(f'no sample is in the subset {args.subset}')
     sim = SentenceSimilarity(args.sentence_model, device=args.device)
     report = evaluate_etbench(samples, sim, letter_rule=args.letter_rule, seed=args.seed)
     print(report.format())
     if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report.results(), indent=2) + '\n')
+        write_json_atomic(args.out, report.results())
         print(f'results written to {args.out}')
     return 0

@@ -39,6 +39,10 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from mmcontrast.errors import InputError, exit_on_input_error
+from mmcontrast.fileio import read_json_lines, refuse_existing, write_text_atomic
+
+from .errors import S2LInputError
 from .etbench import vid_times
 from .tokenization import VID_TOKEN
 
@@ -153,32 +157,28 @@ def segment_frames(video: Path, start: float, end: float, num: int = 8) -> np.nd
     return decode_video(video, times)
 
 
-class SampleError(ValueError):
-    """One sample cannot be converted (the message names it)."""
-
-
 def check_item(item: dict, where: str) -> list[list[float]]:
     """Validate one ETBench sample before any backend runs -> its segments [[s, e], ...]."""
     if not isinstance(item, dict):
-        raise SampleError(f'{where}: expected an object, got {type(item).__name__}')
+        raise S2LInputError(f'{where}: expected an object, got {type(item).__name__}')
     missing = [key for key in ('video', 'q', 'tgt') if key not in item]
     if missing:
-        raise SampleError(f'{where}: missing {", ".join(map(repr, missing))} (has {sorted(item)})')
+        raise S2LInputError(f'{where}: missing {", ".join(map(repr, missing))} (has {sorted(item)})')
     try:
         segments = parse_segments(item['tgt'])
     except (TypeError, ValueError) as err:
-        raise SampleError(f'{where}: bad tgt {item["tgt"]!r} ({err})') from err
+        raise S2LInputError(f'{where}: bad tgt {item["tgt"]!r} ({err})') from err
     if not segments:
-        raise SampleError(f'{where}: tgt holds no segment')
+        raise S2LInputError(f'{where}: tgt holds no segment')
     if item.get('task') in CAPTIONED_TASKS and item.get('g') and len(item['g']) != len(segments):
-        raise SampleError(f'{where}: {len(item["g"])} captions, {len(segments)} segments')
+        raise S2LInputError(f'{where}: {len(item["g"])} captions, {len(segments)} segments')
     try:
         times = vid_times(item)
     except (TypeError, ValueError) as err:
-        raise SampleError(f'{where}: src must hold seconds, got {item["src"]!r}') from err
+        raise S2LInputError(f'{where}: src must hold seconds, got {item["src"]!r}') from err
     vids = str(item['q']).count(VID_TOKEN)
     if vids != len(times):
-        raise SampleError(f'{where}: q has {vids} {VID_TOKEN} but src holds {len(times)} times')
+        raise S2LInputError(f'{where}: q has {vids} {VID_TOKEN} but src holds {len(times)} times')
     return segments
 
 
@@ -211,30 +211,33 @@ def convert_sample(item: dict, video_root: Path, captioner: Captioner | None,
         try:
             summaries = condense(condenser, prompt, len(segments), retries)
         except ValueError as err:
-            raise SampleError(f'{where}: {err} (after {retries + 1} attempts)') from err
+            raise S2LInputError(f'{where}: {err} (after {retries + 1} attempts)') from err
     return dict(video=item['video'], duration=item.get('duration'), task=task, q=item['q'],
                 segments=segments, summaries=summaries, vid_times=vid_times(item))
 
 
 def build_etsum(ann_file: str | Path, video_root: str | Path, out_file: str | Path,
                 captioner: Captioner | None, condenser: Condenser | None,
-                retries: int = 2) -> Path:
+                retries: int = 2, overwrite: bool = False) -> Path:
     """Convert every sample of ``ann_file``, appending to ``out_file`` (JSON lines) and
     skipping samples whose key (``idx`` or position) it already holds. Samples the
-    condenser cannot serve after ``retries`` go to ``OUT.failed.jsonl`` with a warning."""
+    condenser cannot serve after ``retries`` go to ``OUT.failed.jsonl`` with a warning.
+    An existing ``out_file`` is resumed only when it is this builder's output (every
+    line a record with its ``key``); any other file is refused unless ``overwrite``
+    (then replaced by this run's output)."""
     from tqdm import tqdm
 
     from .datasets import read_samples
-    items = read_samples(ann_file)
+    items = read_samples(ann_file, what='ETBench annotations')
     keys = [str(item.get('idx', pos)) if isinstance(item, dict) else str(pos)
             for pos, item in enumerate(items)]
     for key, item in zip(keys, items):  # every sample is checked before any backend runs
         check_item(item, f'{ann_file} sample {key}')
     out_file = Path(out_file)
     failed_file = out_file.with_name(out_file.stem + '.failed.jsonl')
-    done = set()
-    if out_file.is_file():
-        done = {json.loads(line)['key'] for line in out_file.read_text().splitlines() if line}
+    done = set() if overwrite else _done_keys(out_file)
+    if overwrite and out_file.exists():
+        write_text_atomic(out_file, '')
     failures = []
     with out_file.open('a') as out:
         for key, item in zip(tqdm(keys, desc='ETSum'), items):
@@ -243,15 +246,29 @@ def build_etsum(ann_file: str | Path, video_root: str | Path, out_file: str | Pa
             try:
                 sample = convert_sample(item, Path(video_root), captioner, condenser,
                                         f'{ann_file} sample {key}', retries)
-            except SampleError as err:
+            except S2LInputError as err:
                 warnings.warn(f'{err}; skipped (recorded in {failed_file})')
                 failures.append(dict(key=key, error=str(err)))
                 continue
             out.write(json.dumps(dict(sample, key=key)) + '\n')
             out.flush()
     if failures or failed_file.is_file():  # this run's failures replace the last run's
-        failed_file.write_text(''.join(json.dumps(f) + '\n' for f in failures))
+        write_text_atomic(failed_file, ''.join(json.dumps(f) + '\n' for f in failures))
     return out_file
+
+
+def _done_keys(out_file: Path) -> set[str]:
+    """Keys already built in ``out_file`` (none when absent); a file that is not this
+    builder's output is refused (``refuse_existing``'s message, naming --overwrite)."""
+    if not out_file.exists():
+        return set()
+    try:
+        records = read_json_lines(out_file, 'ETSum output') if out_file.is_file() else None
+    except InputError:
+        records = None
+    if records is None or not all(isinstance(r, dict) and 'key' in r for r in records):
+        refuse_existing(out_file, False, 'OUT_FILE')  # not ours: never appended to
+    return {str(r['key']) for r in records}
 
 
 def _backend(spec: str | None, role: str):
@@ -264,11 +281,12 @@ def _backend(spec: str | None, role: str):
     if kind == 'openai':
         base_url, _, model = rest.rpartition(':')
         return OpenAICompatibleBackend(base_url, model)
-    raise ValueError(f'unknown backend {spec!r}; use hf:PATH or openai:BASE_URL:MODEL')
+    raise S2LInputError(f'unknown backend {spec!r}; use hf:PATH or openai:BASE_URL:MODEL')
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description='Build ETSum annotations')
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog='python -m mms2l.etsum_builder',
+                                     description='Build ETSum annotations')
     parser.add_argument('ann_file')
     parser.add_argument('video_root')
     parser.add_argument('out_file')
@@ -276,11 +294,14 @@ def main() -> None:
     parser.add_argument('--condenser', help='hf:PATH or openai:BASE_URL:MODEL')
     parser.add_argument('--retries', type=int, default=2,
                         help='re-ask the condenser this often when its line count is wrong')
-    args = parser.parse_args()
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace an existing OUT_FILE instead of resuming it')
+    args = parser.parse_args(argv)
     print(build_etsum(args.ann_file, args.video_root, args.out_file,
                       _backend(args.captioner, 'captioner'), _backend(args.condenser, 'condenser'),
-                      args.retries))
+                      args.retries, overwrite=args.overwrite))
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    raise SystemExit(exit_on_input_error(main, None, 'mms2l.etsum_builder'))

@@ -6,11 +6,12 @@ synthetic ETSum-style set of coloured-square videos.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
+
+from mmcontrast.fileio import write_json_atomic
 
 COLOURS = {'red': (220, 30, 30), 'green': (30, 200, 40), 'blue': (30, 60, 220),
            'yellow': (230, 220, 40)}
@@ -64,7 +65,7 @@ def make_tiny_etsum(root: str | Path, num_train: int = 8, num_val: int = 4,
                               q=f'when is the {colour} square shown ?',
                               segments=[[start / fps, end / fps]],
                               summaries=[f'a {colour} square appears on screen .']))
-        (root / f'{split}.json').write_text(json.dumps(items, indent=1))
+        write_json_atomic(root / f'{split}.json', items, indent=1)
     return root
 
 
@@ -157,5 +158,5 @@ def make_etbench_fixture(root: str | Path, per_task: int = 1, seed: int = 0) -> 
             sample['q'] = prompt.format(*words, x=words[k % len(words)])
             samples.append(sample)
     path = root / 'etbench_vid_v1.0.json'
-    path.write_text(json.dumps(samples, indent=1))
+    write_json_atomic(path, samples, indent=1)
     return path

@@ -19,10 +19,10 @@ hidden states come from the same layer.
 """
 from __future__ import annotations
 
-import json
+import inspect
 import re
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -30,8 +30,12 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 
+from mmcontrast.fileio import TEMP_MARKER, atomic_path, read_json, write_json_atomic
+
 from ..decoding import critical_point_decode, loc_head_decode, threshold_decode
+from ..errors import S2LInputError
 from ..losses import context_matching_loss, context_matching_scores, loc_head_loss
+from ..registered_types import check_registered_types
 from ..registry import MODELS
 from ..tokenization import load_tokenizer, token_ids
 from .language_model import (NewTokens, apply_lora, base_llm, build_frame_attention_mask,
@@ -451,16 +455,18 @@ class S2LModel(BaseModel):
         save_dir.mkdir(parents=True, exist_ok=True)
         config = _absolute_references(self.config)
         config['tokenizer'] = dict(path=TOKENIZER_DIR)
-        self.tokenizer.save_pretrained(str(save_dir / TOKENIZER_DIR))
+        _save_folder_atomic(self.tokenizer.save_pretrained, save_dir / TOKENIZER_DIR)
         if self.qformer_tokenizer is not None:
             config['qformer_tokenizer'] = dict(path=QFORMER_TOKENIZER_DIR)
-            self.qformer_tokenizer.save_pretrained(str(save_dir / QFORMER_TOKENIZER_DIR))
+            _save_folder_atomic(self.qformer_tokenizer.save_pretrained,
+                                save_dir / QFORMER_TOKENIZER_DIR)
         if self.config['lora'] is not None:
-            self.llm.save_pretrained(str(save_dir / ADAPTER_DIR))
+            _save_folder_atomic(self.llm.save_pretrained, save_dir / ADAPTER_DIR)
         state = self.state_dict()
-        save_file({k: state[k].detach().cpu().clone().contiguous() for k in self._heads_keys()},
-                  str(save_dir / HEADS_FILE))
-        (save_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+        with atomic_path(save_dir / HEADS_FILE) as tmp:
+            save_file({k: state[k].detach().cpu().clone().contiguous()
+                       for k in self._heads_keys()}, str(tmp))
+        write_json_atomic(save_dir / CONFIG_FILE, config)  # last: marks the folder complete
         return save_dir
 
     @classmethod
@@ -471,7 +477,7 @@ class S2LModel(BaseModel):
         from peft.utils import load_peft_weights, set_peft_model_state_dict
         save_dir = Path(save_dir).expanduser().resolve()
         if not save_dir.is_dir():
-            raise FileNotFoundError(f'{save_dir}: no such S2L checkpoint directory')
+            raise S2LInputError(f'{save_dir}: no such S2L checkpoint directory')
         config = _read_config(_required(save_dir / CONFIG_FILE))
         config['tokenizer'] = dict(path=str(_required(save_dir / TOKENIZER_DIR)))
         if config.get('qformer_tokenizer') is not None:
@@ -479,21 +485,22 @@ class S2LModel(BaseModel):
         _check_references(config, save_dir / CONFIG_FILE)
         config.update(overrides)
         heads = _read_safetensors(_required(save_dir / HEADS_FILE))
+        if config.get('lora') is not None:
+            _check_safetensors(_required(_required(save_dir / ADAPTER_DIR) / ADAPTER_WEIGHTS))
         model = cls(**config)
         if model.config['lora'] is not None:
-            adapter = _required(save_dir / ADAPTER_DIR)
-            _required(adapter / ADAPTER_WEIGHTS)
+            adapter = save_dir / ADAPTER_DIR
             result = set_peft_model_state_dict(model.llm, load_peft_weights(str(adapter)))
             missing = [k for k in getattr(result, 'missing_keys', []) if 'lora_' in k]
             unexpected = getattr(result, 'unexpected_keys', [])
             if missing or unexpected:
-                raise ValueError(f'{adapter / ADAPTER_WEIGHTS} does not fit the model: missing '
-                                 f'{missing[:5]}, unexpected {unexpected[:5]}')
+                raise S2LInputError(f'{adapter / ADAPTER_WEIGHTS} does not fit the model: '
+                                    f'missing {missing[:5]}, unexpected {unexpected[:5]}')
         missing = sorted(set(model._heads_keys()) - set(heads))
         unexpected = sorted(set(heads) - set(model.state_dict()))
         if missing or unexpected:
-            raise ValueError(f'{save_dir / HEADS_FILE} does not fit the model: missing '
-                             f'{len(missing)} tensors {missing[:5]}, unexpected {unexpected[:5]}')
+            raise S2LInputError(f'{save_dir / HEADS_FILE} does not fit the model: missing '
+                                f'{len(missing)} tensors {missing[:5]}, unexpected {unexpected[:5]}')
         model.load_state_dict(heads, strict=False)
         return model
 
@@ -558,31 +565,125 @@ def _absolute_references(config: Any) -> Any:
 
 
 def _check_references(config: dict, config_file: Path) -> None:
+    """Every frozen part the config keeps by reference exists and holds its weights as
+    data (see :func:`_check_part`)."""
     for where, path in _references(config):
         if not Path(path).exists():
-            raise FileNotFoundError(f'{config_file}: {where} = {path} does not exist (the checkpoint '
-                                    'keeps this frozen part by reference)')
+            raise S2LInputError(f'{config_file}: {where} = {path} does not exist (the checkpoint '
+                                'keeps this frozen part by reference)')
+        _check_part(Path(path), f'{config_file}: {where}')
+
+
+#: weight files that are pickles: Hugging Face's ``pytorch_model.bin`` and friends.
+PICKLE_WEIGHTS = ('.bin', '.ckpt', '.pkl', '.pickle')
+#: small tensor files S2L itself loads with ``torch.load(weights_only=True)``.
+TENSOR_FILES = ('.pt', '.pth')
+
+
+def _check_part(part: Path, where: str) -> None:
+    """A referenced part (a folder such as a base LLM or Q-Former, or a file) must keep its
+    weights as data: safetensors files that open, ``.pt``/``.pth`` tensor files that load
+    weights-only; a folder whose weights are only pickles (``pytorch_model.bin``) is
+    refused. Errors name the file."""
+    files = [part] if part.is_file() else sorted(p for p in part.rglob('*') if p.is_file())
+    safetensors = [f for f in files if f.suffix == '.safetensors']
+    for file in safetensors:
+        _check_safetensors(file)
+    for file in files:
+        if file.suffix in PICKLE_WEIGHTS and not safetensors:
+            raise S2LInputError(
+                f'{where}: {file} holds weights as a pickle, which S2L never loads (it could run '
+                'code); save that part as safetensors (save_pretrained(safe_serialization=True))')
+        if file.suffix in TENSOR_FILES:
+            try:
+                torch.load(file, map_location='cpu', weights_only=True)
+            except Exception as err:  # noqa: BLE001  any failure: not a plain tensor file
+                raise S2LInputError(
+                    f'{where}: {file} is not a plain tensor file ({type(err).__name__}); it was '
+                    'refused without running it. Re-export it (python -m '
+                    'mms2l.export_instructblip) or remove it') from None
 
 
 def _required(path: Path) -> Path:
     if not path.exists():
-        raise FileNotFoundError(f'{path} is missing from the S2L checkpoint {path.parent}')
+        raise S2LInputError(f'{path} is missing from the S2L checkpoint {path.parent}')
     return path
 
 
+#: the keys save_pretrained writes: a checkpoint's config may hold no other.
+CONFIG_KEYS = frozenset(inspect.signature(S2LModel.__init__).parameters) - {'self', 'init_cfg'}
+
+
 def _read_config(path: Path) -> dict:
-    try:
-        config = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f'{path} is not valid JSON ({err})') from err
+    """``s2l_config.json``: a dict of :data:`CONFIG_KEYS` whose every ``type`` names a
+    class registered in mms2l's MODELS (the decoder: one of its decoders)."""
+    from ..inference import DECODERS
+    config = read_json(path, 'S2L config')
     if not isinstance(config, dict) or not {'llm', 'tokenizer', 'vision_tower'} <= set(config):
-        raise ValueError(f'{path} is not an S2L config (needs llm, tokenizer, vision_tower)')
+        raise S2LInputError(f'{path} is not an S2L config (needs llm, tokenizer, vision_tower)')
+    unknown = sorted(set(config) - CONFIG_KEYS)
+    if unknown:
+        raise S2LInputError(f'{path}: unknown keys {unknown}; an S2L config holds only '
+                            f'{sorted(CONFIG_KEYS)}')
+    check_registered_types(config, path, MODELS, choices=dict(decoder=set(DECODERS.values())))
     return config
 
 
+def _safetensors_error(path: Path, err: Exception) -> S2LInputError:
+    return S2LInputError(f'{path} is not a complete safetensors file ({err}); it may be cut '
+                         'short or be another format (a pickle is never loaded)')
+
+
 def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file; anything else (truncated, a pickle, random
+    bytes) is an error naming ``path``."""
     from safetensors.torch import load_file
     try:
         return load_file(str(path))
     except Exception as err:  # safetensors raises its own error types for truncation
-        raise ValueError(f'{path} is not a complete safetensors file ({err})') from err
+        raise _safetensors_error(path, err) from None
+
+
+def _check_safetensors(path: Path) -> None:
+    """Check a (possibly large) safetensors file without loading it: its header and the
+    sizes it states must fit the file; else an error naming ``path``."""
+    from safetensors import safe_open
+    try:
+        with safe_open(str(path), framework='pt') as f:
+            f.keys()
+    except Exception as err:  # noqa: BLE001  safetensors' own error types
+        raise _safetensors_error(path, err) from None
+
+
+def _save_folder_atomic(save: Callable[[str], Any], folder: Path) -> None:
+    """Run a Hugging Face ``save_pretrained(dir)`` into a scratch folder beside ``folder``,
+    then move each file it wrote into ``folder`` through the atomic writer."""
+    import shutil
+    import tempfile
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f'.{folder.name}{TEMP_MARKER}'))
+    try:
+        save(str(scratch))
+        for file in sorted(p for p in scratch.rglob('*') if p.is_file()):
+            with atomic_path(folder / file.relative_to(scratch)) as tmp:
+                shutil.copyfile(file, tmp)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def checkpoint_digest(save_dir: str | Path) -> str:
+    """SHA-256 of a checkpoint folder's content: every file's relative path and bytes
+    (the atomic writer's temporaries excluded), in path order."""
+    import hashlib
+    save_dir = Path(save_dir)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in save_dir.rglob('*') if p.is_file()):
+        rel = file.relative_to(save_dir)
+        if any(TEMP_MARKER in part for part in rel.parts):
+            continue
+        digest.update(str(rel).encode() + b'\0')
+        with open(file, 'rb') as f:
+            for block in iter(lambda: f.read(1 << 20), b''):
+                digest.update(block)
+        digest.update(b'\0')
+    return digest.hexdigest()

@@ -24,6 +24,8 @@ import numpy as np
 import pytest
 
 from mmcontrast.compat import CheckpointError, ImageLoadError
+from mmcontrast.errors import InputError
+from mms2l.errors import S2LInputError, S2LWarning
 from mmvsumm import VSummInputError
 from mmvsumm.errors import VSummWarning
 
@@ -938,8 +940,29 @@ def _broken_s2l(tmp: Path, damage: Callable[[Path], None]) -> tuple[Path, Callab
 
 _S2L_DAMAGE = {  # id: (bad input, damage, expected error, what the message must name)
     's2l-ckpt-no-adapter': ('S2L checkpoint without adapter/',
-                            lambda d: shutil.rmtree(d / 'adapter'), FileNotFoundError,
+                            lambda d: shutil.rmtree(d / 'adapter'), S2LInputError,
                             ('adapter', 'missing from the S2L checkpoint')),
+    's2l-ckpt-type-import-path': ('s2l_config.json naming vision_tower.type "subprocess.Popen"',
+                                  lambda d: _s2l_config_edit(d, vision_tower=dict(
+                                      type='subprocess.Popen', args=['true'])), S2LInputError,
+                                  ('s2l_config.json', 'vision_tower.type', "'subprocess.Popen'")),
+    's2l-ckpt-config-deep': ('s2l_config.json nested 200 000 deep',
+                             lambda d: (d / 's2l_config.json').write_text(
+                                 '[' * 200_000 + ']' * 200_000), InputError,
+                             ('s2l_config.json', 'nested too deeply')),
+    's2l-ckpt-config-not-utf8': ('s2l_config.json in Latin-1 (not UTF-8)',
+                                 lambda d: (d / 's2l_config.json').write_bytes(
+                                     '{"llm": "caf\u00e9"}'.encode('latin-1')), InputError,
+                                 ('s2l_config.json', 'not UTF-8')),
+    's2l-ckpt-adapter-corrupt': ('adapter_model.safetensors holding random bytes',
+                                 lambda d: (d / 'adapter' / 'adapter_model.safetensors')
+                                 .write_bytes(bytes(range(256)) * 8), S2LInputError,
+                                 ('adapter_model.safetensors', 'not a complete safetensors')),
+    's2l-ckpt-adapter-pickle': ('adapter_model.safetensors that is really a pickle',
+                                lambda d: (d / 'adapter' / 'adapter_model.safetensors')
+                                .write_bytes(__import__('pickle').dumps({'w': [1.0]})),
+                                S2LInputError,
+                                ('adapter_model.safetensors', 'not a complete safetensors')),
     's2l-ckpt-heads-truncated': ('truncated heads.safetensors',
                                  lambda d: _cut(d / 'heads.safetensors'), ValueError,
                                  ('heads.safetensors', 'not a complete safetensors')),
@@ -950,6 +973,11 @@ _S2L_DAMAGE = {  # id: (bad input, damage, expected error, what the message must
                                 lambda d: (d / 's2l_config.json').write_text('{}'), ValueError,
                                 ('s2l_config.json', 'not an S2L config')),
 }
+
+
+def _s2l_config_edit(folder: Path, **keys: Any) -> None:
+    path = folder / 's2l_config.json'
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), **keys)))
 
 
 def _s2l_ckpt_case(id: str, bad_input: str, damage: Callable[[Path], None], error: type,
@@ -1029,6 +1057,100 @@ def _(tmp):
     path = _etbench_file(tmp, [dict(idx=0, task='tvg', source='charades', video='v.mp4',
                                     tgt=[[1.0, 2.0]])], 'preds.json')
     return Trial(lambda: load_predictions([path]), (str(path), "'a'"))
+
+
+@case('etbench-annotations-deep', 's2l', 'json', 'ETBench annotation json nested 200 000 deep',
+      'mms2l infer (load_annotations)', InputError, 'file')
+def _(tmp):
+    from mms2l.etbench import load_annotations
+    path = _etbench_file(tmp, '[' * 200_000 + ']' * 200_000)
+    return Trial(lambda: load_annotations(path), (str(path), 'nested too deeply'))
+
+
+@case('etbench-annotations-not-utf8', 's2l', 'json', 'ETBench annotation json in Latin-1',
+      'mms2l infer (load_annotations)', InputError, 'file')
+def _(tmp):
+    from mms2l.etbench import load_annotations
+    path = tmp / 'etbench.json'
+    path.write_bytes('[{"q": "caf\u00e9"}]'.encode('latin-1'))
+    return Trial(lambda: load_annotations(path), (str(path), 'not UTF-8'))
+
+
+@case('etbench-predictions-empty', 's2l', 'json', 'ETBench prediction files all holding []',
+      'mms2l evaluate (load_predictions)', S2LInputError, 'file')
+def _(tmp):
+    from mms2l.evaluation.etbench_data import load_predictions
+    path = _etbench_file(tmp, [], 'preds.json')
+    return Trial(lambda: load_predictions([path]), (str(path), 'no prediction samples'))
+
+
+@case('etbench-predictions-duplicate-idx', 's2l', 'json',
+      'two prediction files answering the same idx', 'mms2l evaluate (load_predictions)',
+      S2LInputError, 'both files + idx')
+def _(tmp):
+    from mms2l.evaluation.etbench_data import load_predictions
+    sample = dict(idx=7, task='tvg', source='charades', video='v.mp4', tgt=[1.0, 2.0],
+                  a='1.0 - 2.0 seconds.')
+    first = _etbench_file(tmp, [sample], 'run1.json')
+    second = _etbench_file(tmp, [sample], 'run2.json')
+    return Trial(lambda: load_predictions([tmp]), (str(first), str(second), 'idx 7', 'twice'))
+
+
+def _short_video(tmp: Path, seconds: int = 2, fps: int = 5) -> Path:
+    """A real ``seconds`` s mpeg4 video at ``fps``."""
+    import av
+    path = tmp / 'short.mp4'
+    with av.open(str(path), 'w') as container:
+        stream = container.add_stream('mpeg4', rate=fps)
+        stream.width = stream.height = 32
+        stream.pix_fmt = 'yuv420p'
+        for i in range(seconds * fps):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 20 * i, np.uint8),
+                                               format='rgb24')
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+@case('etsum-duration-mismatch', 's2l', 'video', 'ETSum sample stating 300 s for a 2 s video',
+      'ETSumDataset (training / evaluation)', S2LWarning, 'file + sample + both durations',
+      fallback='the stated duration is used as given')
+def _(tmp):
+    from mms2l.datasets import ETSumDataset
+    video = _short_video(tmp)
+    path, _ = _etsum(tmp, [dict(_GOOD, video=str(video), duration=300.0)])
+
+    def call():
+        return ETSumDataset(ann_file=str(path), lazy_init=False,
+                            serialize_data=False).get_data_info(0)
+
+    def check(info):
+        assert info['duration'] == 300.0
+    return Trial(call, (str(path), 'sample 0', 'duration 300 s', 'lasts 2 s'), check)
+
+
+@case('etbench-duration-mismatch-strict', 's2l', 'video',
+      'ETBench sample stating 300 s for a 2 s video, --strict', 'mms2l infer --strict '
+      '(infer_sample)', S2LInputError, 'sample + video + both durations')
+def _(tmp):
+    from mms2l.etbench_infer import infer_sample
+    video = _short_video(tmp)
+    sample = dict(idx=3, task='tvg', source='charades', video=video.name, duration=300.0,
+                  q='when ?')
+    return Trial(lambda: infer_sample(None, None, sample, tmp, strict=True),
+                 ('sample idx 3', str(video), 'duration 300 s', 'lasts 2 s'))
+
+
+@case('s2l-ask-blank-query', 's2l', 's2l', 'mms2l ask VIDEO "  " (blank query)',
+      'mms2l ask', S2LInputError, 'option')
+def _(tmp):
+    from mms2l.cli import build_parser
+    video = _short_video(tmp)
+    args = build_parser().parse_args(['ask', str(video), '  ', '--checkpoint', str(tmp),
+                                      '--out', str(tmp / 'out')])
+    return Trial(lambda: args.func(args), ('the query is empty',))
 
 
 # ---------------------------------------------------------------- the test

@@ -9,6 +9,8 @@ import shutil
 import pytest
 import torch
 
+from mms2l.errors import S2LInputError
+
 from .conftest import build_dataset, build_model
 
 
@@ -108,7 +110,7 @@ def test_missing_part_is_named(saved, tmp_path, part):
     d = copy_of(saved, tmp_path)
     target = d / part
     shutil.rmtree(target) if target.is_dir() else target.unlink()
-    with pytest.raises(FileNotFoundError, match=f'{d / part} is missing'):
+    with pytest.raises(S2LInputError, match=f'{d / part} is missing'):
         S2LModel.from_pretrained(d)
 
 
@@ -118,7 +120,7 @@ def test_missing_reference_is_named(saved, tmp_path):
     config = json.loads((d / 's2l_config.json').read_text())
     config['llm']['pretrained'] = str(tmp_path / 'gone')
     (d / 's2l_config.json').write_text(json.dumps(config))
-    with pytest.raises(FileNotFoundError, match=f'llm.pretrained = {tmp_path / "gone"} does not exist'):
+    with pytest.raises(S2LInputError, match=f'llm.pretrained = {tmp_path / "gone"} does not exist'):
         S2LModel.from_pretrained(d)
 
 
@@ -131,7 +133,7 @@ def test_truncated_heads_and_malformed_config_are_named(saved, tmp_path):
         S2LModel.from_pretrained(d)
     config = d / 's2l_config.json'
     config.write_text(config.read_text()[:-20])
-    with pytest.raises(ValueError, match=f'{config} is not valid JSON'):
+    with pytest.raises(ValueError, match=f'{config}: S2L config is not valid JSON'):
         S2LModel.from_pretrained(d)
     config.write_text('[1, 2]')
     with pytest.raises(ValueError, match=f'{config} is not an S2L config'):
@@ -158,7 +160,7 @@ def test_heads_must_match_the_model(saved, tmp_path, change):
 
 def test_not_a_directory(tmp_path):
     from mms2l.models import S2LModel
-    with pytest.raises(FileNotFoundError, match='no such S2L checkpoint directory'):
+    with pytest.raises(S2LInputError, match='no such S2L checkpoint directory'):
         S2LModel.from_pretrained(tmp_path / 'nowhere')
 
 

@@ -242,7 +242,9 @@ def test_summary_prompt_run_and_settings_kept_on_resume(etbench_ann, tiny_checkp
     assert re.search(SPAN + r'\.$', preds[1]['a'])
     assert all(r['settings']['prompt'] == 'summary' for r in part_records(out))
     assert run_cli(*infer_args(ann, tiny_checkpoint, out)) == 2  # official prompt: refused
-    assert "was answered with {'checkpoint'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert 'answered with other settings' in err and "the prompt style (--prompt): 'summary' then, " \
+        "'official' now" in err, err
 
 
 # ------------------------------------------------------------------ resume
@@ -298,42 +300,76 @@ def test_parts_of_another_annotation_file_are_refused(full_run, etbench_ann, tin
     assert 'does not match the annotation file' in capsys.readouterr().err
 
 
+def test_resume_is_keyed_by_the_checkpoints_content(etbench_ann, tiny_checkpoint, tmp_path,
+                                                    capsys):
+    """A checkpoint retrained in place is noticed (refused, or --restart starts over); the
+    same content under another path resumes."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from mms2l.models.s2l import checkpoint_digest
+    ann = subset(etbench_ann, [3], 'retrained')
+    ckpt = tmp_path / 'ckpt'
+    shutil.copytree(tiny_checkpoint, ckpt)
+    out = tmp_path / 'pred.json'
+    assert run_cli(*infer_args(ann, ckpt, out)) == 0
+    old_digest = part_records(out)[0]['settings']['checkpoint']
+    assert old_digest == checkpoint_digest(ckpt)
+    moved = tmp_path / 'moved'
+    shutil.copytree(ckpt, moved)
+    assert run_cli(*infer_args(ann, moved, out)) == 0  # same content: resumed, nothing redone
+    assert len(part_records(out)) == 1
+    heads = load_file(str(ckpt / 'heads.safetensors'))  # "retrain" in place
+    heads['context_matching.f_sum.0.weight'] += 1.0
+    save_file(heads, str(ckpt / 'heads.safetensors'))
+    capsys.readouterr()
+    assert run_cli(*infer_args(ann, ckpt, out)) == 2
+    err = capsys.readouterr().err
+    assert 'the checkpoint (digest of its folder' in err and '--restart' in err, err
+    assert len(part_records(out)) == 1  # nothing appended to the old run's parts
+    assert run_cli(*infer_args(ann, ckpt, out, '--restart')) == 0
+    (record,) = part_records(out)  # started over: one answer, by the retrained checkpoint
+    assert record['settings']['checkpoint'] == checkpoint_digest(ckpt) != old_digest
+
+
 # ------------------------------------------------------------------ bad input
 def test_malformed_json_names_the_file(tmp_path, tiny_checkpoint, capsys):
     bad = tmp_path / 'bad.json'
     bad.write_text('[{"idx": 0, "task": "tvg",')
     assert run_cli(*infer_args(bad, tiny_checkpoint, tmp_path / 'p.json')) == 2
-    assert f'error: {bad}: not valid JSON' in capsys.readouterr().err
+    assert f'error: {bad}: ETBench annotations is not valid JSON' in capsys.readouterr().err
 
 
 def test_unknown_task_and_missing_keys_name_the_sample(etbench_ann, tmp_path):
-    from mms2l.etbench import ETBenchError, load_annotations
+    from mms2l.errors import S2LInputError
+    from mms2l.etbench import load_annotations
     samples = json.loads(etbench_ann.read_text())
     samples[3]['task'] = 'xyz'
     (tmp_path / 'a.json').write_text(json.dumps(samples))
-    with pytest.raises(ETBenchError, match=r"sample idx 3 at position 3 .*unknown task 'xyz'"):
+    with pytest.raises(S2LInputError, match=r"sample idx 3 at position 3 .*unknown task 'xyz'"):
         load_annotations(tmp_path / 'a.json')
     samples[3]['task'] = 'tvg'
     del samples[5]['duration']
     (tmp_path / 'b.json').write_text(json.dumps(samples))
-    with pytest.raises(ETBenchError, match=r"sample idx 5 .*missing keys \['duration'\]"):
+    with pytest.raises(S2LInputError, match=r"sample idx 5 .*missing keys \['duration'\]"):
         load_annotations(tmp_path / 'b.json')
     del samples[5]
     samples[0]['src'] = [-1.0]  # RAR: one <vid>
     (tmp_path / 'd.json').write_text(json.dumps(samples))
-    with pytest.raises(ETBenchError, match=r'sample idx 0 .*src times must be finite and >= 0'):
+    with pytest.raises(S2LInputError, match=r'sample idx 0 .*src times must be finite and >= 0'):
         load_annotations(tmp_path / 'd.json')
     samples[0]['src'] = [1.0, 2.0]
     (tmp_path / 'e.json').write_text(json.dumps(samples))
-    with pytest.raises(ETBenchError, match=r'sample idx 0 .*1 <vid> tokens but src holds 2'):
+    with pytest.raises(S2LInputError, match=r'sample idx 0 .*1 <vid> tokens but src holds 2'):
         load_annotations(tmp_path / 'e.json')
     samples[0]['src'] = [1.0]
     samples[1]['o'][2] = ['x', 3]  # ECA
     (tmp_path / 'f.json').write_text(json.dumps(samples))
-    with pytest.raises(ETBenchError, match=r'sample idx 1 .*ECA options must be \[start, end\]'):
+    with pytest.raises(S2LInputError, match=r'sample idx 1 .*ECA options must be \[start, end\]'):
         load_annotations(tmp_path / 'f.json')
     (tmp_path / 'c.json').write_text('[]')
-    with pytest.raises(ETBenchError, match='c.json: the list of samples is empty'):
+    with pytest.raises(S2LInputError, match='c.json: the list of samples is empty'):
         load_annotations(tmp_path / 'c.json')
 
 
@@ -349,7 +385,7 @@ def test_missing_video_raises_or_is_a_counted_failure(etbench_ann, tiny_checkpoi
     assert run_cli(*infer_args(ann, tiny_checkpoint, out, '--on-error', 'record')) == 0
     preds = json.loads(out.read_text())
     assert preds[1]['a'] == '' and preds[0]['a'] != '' and len(preds) == 2
-    assert 'failed: sample idx 4 at position 1 (epm, ego4d_nlq): FileNotFoundError' \
+    assert 'failed: sample idx 4 at position 1 (epm, ego4d_nlq): S2LInputError' \
         in capsys.readouterr().out
     assert run_cli(*infer_args(ann, tiny_checkpoint, out, '--on-error', 'record')) == 0
     tries = [r['pos'] for r in part_records(out)]
