@@ -6,6 +6,10 @@
 #   data_root          ETSum annotations (JSON list, see mms2l/datasets/etsum.py) + videos/
 # Edit the three paths below (they are expanded into the model/data dicts when the
 # config is parsed), then: python tools/train.py configs/s2l/s2l_phi3_instructblip_etsum.py --amp
+# This is stage B (S2L fine-tuning). From scratch, run stage A (alignment) first and chain
+# both: bash tools/s2l/train_stages.sh configs/s2l/s2l_phi3_instructblip_stage_a.py \
+#     configs/s2l/s2l_phi3_instructblip_etsum.py work_dirs/s2l_phi3 --amp
+# A user with real E.T.Chat weights (visual path already aligned) skips stage A.
 _base_ = ['./_base_/default_runtime.py']
 
 llm_path = 'checkpoints/Phi-3-mini-4k-instruct'
