@@ -19,6 +19,6 @@ DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['mmvsumm.dat
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['mmvsumm.metrics'])
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmvsumm.models'])
 DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS)
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS)
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['mmvsumm.hooks'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS)
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS)

@@ -9,6 +9,11 @@ Degenerate videos are handled explicitly and always give finite values:
   (``log 1``: a lone frame is perfectly consistent with itself).
 * ``K = round(a * T) = 0`` (``T < 1 / (2a)``): the neighbour set is widened to the
   single nearest neighbour (``K`` is clipped to ``[1, T - 1]``).
+* the release's neighbour set (``include_self``) with ``K = int(a * T) <= 1`` (``T <
+  2 / a``, 20 steps at ``a = 0.1``) is the frame itself alone: eq. 3.4 is 0 for
+  every frame, a constant term (ones after :func:`minmax_scale`), announced by a
+  :class:`~mmvsumm.errors.VSummWarning`. The release min-max scales the float
+  rounding noise of those zeros instead (and divides by zero when it is exactly 0).
 * constant features / a constant score: :func:`minmax_scale` maps a constant
   vector to ones, the neutral element of the product in eq. 3.12, so a term that
   carries no ranking information does not change the importance.
@@ -17,11 +22,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import warnings
+
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.special import logsumexp
 
-from .errors import VSummInputError
+from .errors import VSummInputError, VSummWarning
 
 __all__ = ['l2_normalize', 'pairwise_similarity', 'num_neighbours', 'nearest_neighbours',
            'local_dissimilarity', 'global_consistency', 'minmax_scale', 'importance_scores',
@@ -85,6 +92,11 @@ def num_neighbours(num_frames: int, ratio: float, rounding: str = 'round',
         k = int(num_frames * ratio)
     else:
         k = int(np.floor(ratio * num_frames + 0.5))
+    if include_self and k <= 1:
+        warnings.warn(f'a {num_frames}-step video has the frame itself as its only '
+                      f'neighbour (K = {k} at a = {ratio}, the release\'s neighbour set): '
+                      'L_align is a constant term here (the release scales float rounding '
+                      'noise); see docs/vsumm.md, release variant', VSummWarning, stacklevel=3)
     return int(min(max(k, 1), num_frames if include_self else num_frames - 1))
 
 

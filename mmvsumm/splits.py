@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from mmcontrast.fileio import write_text_atomic
 
 from .errors import VSummInputError
-from .io.outputs import write_text_atomic
 
 __all__ = ['Split', 'DATASETS', 'SETTINGS', 'h5_stem', 'dataset_keys', 'make_splits',
            'read_splits', 'write_dsnet_yml', 'shipped_split_file', 'split_key']

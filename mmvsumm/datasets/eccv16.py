@@ -11,7 +11,7 @@ from ..io.tvsum_anno import attach_tvsum_scores
 from ..io.yt8m import dequantize
 from ..registry import DATASETS
 from ..splits import h5_stem, read_splits, shipped_split_file
-from .sampling import resample_features
+from .sampling import EpochResampling, resample_features
 
 __all__ = ['Eccv16Dataset', 'select_keys']
 
@@ -34,7 +34,7 @@ def select_keys(dataset: str, split_file: str | None, setting: str | None, split
 
 
 @DATASETS.register_module()
-class Eccv16Dataset(BaseDataset):
+class Eccv16Dataset(EpochResampling, BaseDataset):
     """Videos of eccv16 h5 files; items are ``dict(name, features, record)``.
 
     Args:
@@ -49,7 +49,8 @@ class Eccv16Dataset(BaseDataset):
         split_index: which split of the file.
         subset: ``test`` or ``train``.
         frames: when set, each item's features are resampled to this many steps (a
-            random sorted subset, or nearest-neighbour upsampling), for training.
+            random sorted subset, or nearest-neighbour upsampling), for training;
+            repeatable across ``--resume`` (see :mod:`mmvsumm.datasets.sampling`).
         dequantize: the features are YouTube-8M-style uint8 codes (the release's
             ``{tvsum,summe}_inception_v3.h5``); map them back to floats.
     """
@@ -100,5 +101,6 @@ class Eccv16Dataset(BaseDataset):
     def prepare_data(self, idx: int) -> dict:
         item = super().prepare_data(idx)
         if self.frames is not None:
-            item = dict(item, features=resample_features(item['features'], self.frames))
+            item = dict(item, features=resample_features(item['features'], self.frames,
+                                                        self.resample_rng(idx)))
         return item

@@ -15,13 +15,13 @@ from ..io.tfrecord import index_tfrecords, read_tfrecord
 from ..io.yt8m import FEATURE_SIZES, parse_yt8m_record, yt8m_files
 from ..registry import DATASETS
 from ..scores import l2_normalize
-from .sampling import resample_features
+from .sampling import EpochResampling, resample_features
 
 __all__ = ['YT8MFrameDataset']
 
 
 @DATASETS.register_module()
-class YT8MFrameDataset(BaseDataset):
+class YT8MFrameDataset(EpochResampling, BaseDataset):
     """Videos of YouTube-8M frame-level files; items are ``dict(name, features, labels)``.
 
     Args:
@@ -73,7 +73,7 @@ class YT8MFrameDataset(BaseDataset):
         video = parse_yt8m_record(data, self.features, f"{info['file']}@{info['offset']}")
         feats = video.features
         if self.frames is not None:
-            feats = resample_features(feats, self.frames)
+            feats = resample_features(feats, self.frames, self.resample_rng(idx))
         if self.l2_normalize:
             feats = l2_normalize(feats)
         return self.pipeline(dict(name=f'yt8m/{video.id}', features=feats,

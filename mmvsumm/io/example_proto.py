@@ -21,6 +21,8 @@ from typing import Collection, Iterator, Union
 
 import numpy as np
 
+from ..errors import VSummInputError
+
 __all__ = ['ProtoDecodeError', 'SequenceExample', 'parse_sequence_example']
 
 FeatureValue = Union[list, np.ndarray]  # list of bytes, float32 array or int64 array
@@ -28,8 +30,9 @@ FeatureValue = Union[list, np.ndarray]  # list of bytes, float32 array or int64 
 _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 
 
-class ProtoDecodeError(ValueError):
-    """The bytes are not a valid message of the expected schema."""
+class ProtoDecodeError(VSummInputError):
+    """The bytes are not a valid message of the expected schema (a bad input, so a
+    :class:`~mmvsumm.errors.VSummInputError`; callers add the file and offset)."""
 
 
 @dataclass

@@ -123,9 +123,13 @@ class VideoSampler:
     """Frames sampled every ``every`` frames, or at ``fps`` frames per second.
 
     Iterating yields ``(frame index, RGB array (size, size, 3) uint8)``; afterwards
-    ``picks``, ``n_frames``, ``video_fps`` (the stream's frame rate) and
-    ``partial`` (see :class:`VideoFrames`) describe the video. A partly decodable
-    video is sampled up to where it breaks, with a warning (an error if ``strict``).
+    ``picks``, ``n_frames``, ``times`` (each frame's own presentation time,
+    ``pts * time_base``, from the first frame, then the end of the last frame;
+    (n_frames + 1,)), ``video_fps`` (the stream's average frame rate, reported only)
+    and ``partial`` (see :class:`VideoFrames`) describe the video. ``fps`` samples
+    by those timestamps, so a variable-frame-rate video is sampled evenly in time. A
+    partly decodable video is sampled up to where it breaks, with a warning (an
+    error if ``strict``).
     """
 
     path: Path
@@ -135,6 +139,7 @@ class VideoSampler:
     strict: bool = False
     picks: list[int] = field(default_factory=list)
     n_frames: int = 0
+    times: np.ndarray = field(default_factory=lambda: np.zeros(1))
     video_fps: float = 0.0
     partial: str = ''
 
@@ -144,10 +149,11 @@ class VideoSampler:
             raise VSummInputError('sampling needs every >= 1 frame or fps > 0')
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
-        self.picks, next_time = [], 0.0
+        self.picks, next_time, times, last = [], 0.0, [], None
         frames = VideoFrames(self.path, strict=self.strict)
         for index, time, frame in frames:
-            self.n_frames = index + 1
+            self.n_frames, last = index + 1, frame
+            times.append(time)
             if self.fps is None:
                 take = index % self.every == 0
             else:
@@ -160,4 +166,15 @@ class VideoSampler:
                 yield index, frame.to_ndarray(width=self.size, height=self.size,
                                               format='rgb24')
         self.video_fps, self.partial = float(frames.rate), frames.partial
+        self.times = _frame_times(times, last, frames.rate)
         report_partial(self.partial, self.strict)
+
+
+def _frame_times(times: list[float], last, rate: Fraction) -> np.ndarray:
+    """Frame times from the first frame, then the end of the last one (its own
+    duration when the stream gives it, else one average frame interval).
+    # [n_frames] -> (n_frames + 1,)"""
+    duration = getattr(last, 'duration', None)
+    step = float(duration * last.time_base) if duration and last.time_base else 1 / float(rate)
+    out = np.asarray(times + [times[-1] + step], dtype=np.float64)
+    return out - out[0]

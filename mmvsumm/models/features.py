@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from mmcontrast.fileio import sweep_stale_temporaries
 
 from ..io.feature_cache import read_feature_cache, write_feature_cache
 from ..io.outputs import output_folder
@@ -16,7 +17,7 @@ from .backbones import DEFAULT_BACKBONE, build_backbone
 
 __all__ = ['VideoFeatures', 'extract_features', 'cache_key']
 
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3  # 3: each frame's timestamp stored
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class VideoFeatures:
     features: np.ndarray  # (n_steps, D) float32
     picks: np.ndarray  # (n_steps,) frame indices
     n_frames: int
-    fps: float
+    fps: float  # the stream's average rate (reported only)
+    times: np.ndarray  # (n_frames + 1,) each frame's timestamp from the first, then the end
     from_cache: bool = False
 
 
@@ -68,12 +70,13 @@ def extract_features(video: str | Path, backbone: str = DEFAULT_BACKBONE,
     sampler = VideoSampler(video, every, fps, size, strict)  # validates the sampling arguments
     open_video_stream(video)[0].close()  # a missing, corrupt or audio-only file fails here
     folder = output_folder(Path(cache_dir) if cache_dir else _default_cache_dir())
+    sweep_stale_temporaries(folder)  # left by a killed run
     cached = folder / f'{cache_key(video, backbone, weights, every, fps, size)}.npz'
     hit = read_feature_cache(cached)
     if hit is not None:
         report_partial(hit['partial'], strict)
         return VideoFeatures(hit['features'], hit['picks'], hit['n_frames'], hit['fps'],
-                             from_cache=True)
+                             hit['times'], from_cache=True)
     encoder = build_backbone(backbone, weights)
     chunks, batch = [], []
 
@@ -90,7 +93,7 @@ def extract_features(video: str | Path, backbone: str = DEFAULT_BACKBONE,
     if batch:
         flush()
     result = VideoFeatures(np.concatenate(chunks), np.asarray(sampler.picks, dtype=np.int64),
-                           sampler.n_frames, sampler.video_fps)
-    write_feature_cache(cached, result.features, result.picks, result.n_frames, result.fps,
+                           sampler.n_frames, sampler.video_fps, sampler.times)
+    write_feature_cache(cached, result.features, result.picks, result.times, result.fps,
                         sampler.partial)
     return result

@@ -547,7 +547,8 @@ def _(tmp):
 def _(tmp):
     from mmvsumm.io.feature_cache import read_feature_cache, write_feature_cache
     path = tmp / 'features.npz'
-    write_feature_cache(path, np.ones((4, 8), np.float32), np.arange(4) * 15, 60, 30.0)
+    write_feature_cache(path, np.ones((4, 8), np.float32), np.arange(4) * 15,
+                        np.arange(61) / 30.0, 30.0)
     path.write_bytes(path.read_bytes()[:200])
 
     def check(items):
@@ -645,14 +646,15 @@ def _(tmp):
     return Trial(call, (str(path), 'expected a JSON list'))
 
 
-@case('etsum-no-q', 's2l', 'json', 'ETSum sample without q', 'ETSumDataset', KeyError,
+@case('etsum-no-q', 's2l', 'json', 'ETSum sample without q', 'ETSumDataset', S2LInputError,
       'file + sample + key')
 def _(tmp):
     path, call = _etsum(tmp, [_GOOD, {k: v for k, v in _GOOD.items() if k != 'q'}])
     return Trial(call, (str(path), 'sample 1', "'q'"))
 
 
-@case('etsum-no-video', 's2l', 'json', 'ETSum sample without video', 'ETSumDataset', KeyError,
+@case('etsum-no-video', 's2l', 'json', 'ETSum sample without video', 'ETSumDataset',
+      S2LInputError, 'file + sample + key')
       'file + sample + key')
 def _(tmp):
     path, call = _etsum(tmp, [{k: v for k, v in _GOOD.items() if k != 'video'}])

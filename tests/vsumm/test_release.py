@@ -18,7 +18,9 @@ from .reference import (release_f1, release_network, release_postprocess, releas
 
 @pytest.mark.parametrize('dataset', ['tvsum', 'summe'])
 @pytest.mark.parametrize('scores', ['align', 'align+uniform'])
-@pytest.mark.parametrize('steps', [25, 37, 120])  # int(aT) != round(aT) for 25 and 37
+# the 1e-5 claim holds for T >= 20 (K = int(0.1 T) >= 2; int(aT) != round(aT) for 25, 35, ...);
+# below, the release's L_align is rounding noise (the next test)
+@pytest.mark.parametrize('steps', [*range(20, 40), 120])
 def test_training_free_scores_equal_the_release(dataset, scores, steps):
     feats = np.random.default_rng(steps).normal(size=(steps, 32)).astype(np.float32)
     laln, lunif = release_terms(feats.astype(np.float64), feats.astype(np.float64), 0.1)
@@ -27,6 +29,31 @@ def test_training_free_scores_equal_the_release(dataset, scores, steps):
     np.testing.assert_allclose(got, want, atol=1e-5)
     thesis = importance_scores(feats, **score_options(scores, 'thesis', dataset))
     assert np.abs(thesis - want).max() > 1e-3  # the comparison can tell the variants apart
+
+
+@pytest.mark.parametrize('steps', range(10, 20))
+def test_release_neighbour_set_of_fewer_than_20_steps_is_the_frame_itself(steps):
+    """K = int(0.1 T) = 1: the release's L_align is float rounding noise (0 up to
+    1e-6), which it min-max scales; mmvsumm keeps the term constant and warns (as for
+    K = 0 below 10 steps, where the release averages an empty set)."""
+    from mmvsumm.errors import VSummWarning
+    feats = np.random.default_rng(steps).normal(size=(steps, 32)).astype(np.float32)
+    raw = feats.astype(np.float64)
+    laln, lunif = release_terms(raw, raw, 0.1)
+    assert np.abs(laln).max() < 1e-6  # no information, only rounding
+    for dataset in ('tvsum', 'summe'):
+        with pytest.warns(VSummWarning, match=f'a {steps}-step video has the frame itself'):
+            got = importance_scores(feats, **score_options('align+uniform', 'release', dataset))
+        want = release_postprocess([lunif], dataset)  # align: a constant factor 1
+        np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_no_warning_from_20_steps_or_for_the_thesis_variant(recwarn):
+    from mmvsumm.errors import VSummWarning
+    rng = np.random.default_rng(0)
+    importance_scores(rng.normal(size=(20, 8)), **score_options('align', 'release', 'tvsum'))
+    importance_scores(rng.normal(size=(12, 8)), **score_options('align', 'thesis', 'tvsum'))
+    assert not [w for w in recwarn if issubclass(w.category, VSummWarning)]
 
 
 @pytest.mark.parametrize('fixture,dataset', [('tvsum_h5', 'tvsum'), ('summe_h5', 'summe')])

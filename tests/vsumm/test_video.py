@@ -1,11 +1,15 @@
 """Real offline video: hard cuts by KTS, ``mmvsumm summarize`` outputs, bad files."""
 import json
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 import torch
+
+from mmcontrast.fileio import TEMP_MARKER
 
 from mmvsumm import VSummInputError, kts
 from mmvsumm.cli import main
@@ -13,23 +17,14 @@ from mmvsumm.io.video import VideoSampler, iter_frames
 from mmvsumm.models import build_backbone, extract_features
 from mmvsumm.pipeline import summarize_video
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' / 'vsumm'))
+from kts_cuts import found_cuts, hard_cuts  # noqa: E402  the cut detector of the docs table
+
 
 @pytest.fixture(scope='module')
 def bikes():
     from mmcontrast.assets import video_paths
     return video_paths()['bikes']
-
-
-def hard_cuts_by_frame_difference(path, min_shot):
-    """First frame of each new shot: mean absolute grey difference far above typical.
-    Cuts next to a shot shorter than ``min_shot`` frames are left out."""
-    grey = [f.to_ndarray(width=64, height=64, format='gray').astype(float)
-            for _, _, f in iter_frames(path)]
-    diff = np.array([np.abs(a - b).mean() for a, b in zip(grey[:-1], grey[1:])])
-    cuts = np.flatnonzero(diff > 8 * np.median(diff)) + 1
-    bounds = np.concatenate([[0], cuts, [len(grey)]])
-    resolvable = (np.diff(bounds)[:-1] >= min_shot) & (np.diff(bounds)[1:] >= min_shot)
-    return cuts[resolvable]
 
 
 @pytest.mark.parametrize('name,count', [('bikes', 4), ('megamind', 3)])
@@ -39,7 +34,7 @@ def test_kts_finds_the_hard_cuts_of_real_videos(name, count, tmp_path):
     if name not in videos:
         pytest.skip(f'{name} needs the opencv-doc examples (tools/setup_env.sh)')
     every = 2
-    cuts = hard_cuts_by_frame_difference(videos[name], min_shot=2 * every)
+    cuts = hard_cuts(videos[name], min_shot=2 * every)
     assert len(cuts) >= count  # stack.md: bikes has 4 hard cuts, Megamind is multi-shot
     feats = extract_features(videos[name], every=every, size=112, cache_dir=tmp_path,
                              progress=False)
@@ -48,7 +43,7 @@ def test_kts_finds_the_hard_cuts_of_real_videos(name, count, tmp_path):
         assert np.abs(found - cut).min() <= every, (cut, found)
 
 
-def test_summarize_writes_keyshots_video_and_plot(bikes, tmp_path, monkeypatch):
+def test_summarize_writes_keyshots_video_and_plot(bikes, tmp_path, monkeypatch, capsys):
     out, cache = tmp_path / 'out', tmp_path / 'cache'
     args = ['summarize', str(bikes), '--out', str(out), '--cache-dir', str(cache),
             '--no-progress']
@@ -66,7 +61,9 @@ def test_summarize_writes_keyshots_video_and_plot(bikes, tmp_path, monkeypatch):
     def no_model(*_args, **_kwargs):
         raise AssertionError('the second run must use the feature cache')
     monkeypatch.setattr('mmvsumm.models.features.build_backbone', no_model)
-    again = summarize_video(bikes, out, cache_dir=cache, progress=False)
+    assert main(args) == 2  # existing outputs are refused before any work
+    assert f'--out {out / "bikes_keyshots.json"}' in capsys.readouterr().err
+    again = summarize_video(bikes, out, cache_dir=cache, progress=False, overwrite=True)
     assert again.chosen.tolist() == [s['index'] for s in data['keyshots']]
 
 
@@ -82,7 +79,7 @@ def check_plays_at_source_rate(summary, source, count):
     assert len(times) == count
     np.testing.assert_allclose(times, np.arange(count) / float(rate), atol=1e-3)
     assert duration == pytest.approx(count / float(rate), abs=1.01 / float(rate))
-    assert not list(summary.parent.glob('.*partial*'))  # no temporary file left
+    assert not list(summary.parent.glob(f'*{TEMP_MARKER}*'))  # no temporary file left
 
 
 def reencode(source, dst, codec, pix_fmt, frames=None, rate=None, **options):
@@ -114,6 +111,50 @@ def test_mkv_and_gif_inputs_give_a_playable_summary(bikes, tmp_path, suffix, cod
     out = summarize_video(clip, tmp_path / 'out', cache_dir=tmp_path / 'c', progress=False)
     assert count == 60 and out.summary_video.is_file()
     check_plays_at_source_rate(out.summary_video, clip, out.summary_frames)
+
+
+@pytest.mark.parametrize('suffix,format_name', [
+    ('mp4', 'mp4'), ('mkv', 'matroska'), ('webm', 'webm'), ('gif', 'gif'), ('mov', 'mov'),
+    ('avi', 'avi')])
+def test_summary_container_follows_the_out_suffix(bikes, tmp_path, suffix, format_name):
+    clip = tmp_path / 'clip.mp4'
+    reencode(bikes, clip, 'mpeg4', 'yuv420p', frames=60, rate=10)  # 10 fps: exact GIF delays
+    out = tmp_path / f'summary.{suffix}'
+    assert main(['summarize', str(clip), '--out', str(out), '--cache-dir',
+                 str(tmp_path / 'c'), '--every', '5', '--no-progress']) == 0
+    assert out.is_file() and (tmp_path / 'summary_keyshots.json').is_file()
+    assert (tmp_path / 'summary_scores.png').is_file()
+    data = json.loads((tmp_path / 'summary_keyshots.json').read_text())
+    with av.open(str(out)) as video:
+        assert format_name in video.format.name.split(',')
+    check_plays_at_source_rate(out, clip, data['summary_frames'])
+
+
+def test_a_video_suffix_that_cannot_be_written_is_refused(bikes, tmp_path, capsys):
+    out = tmp_path / 'summary.flv'
+    assert main(['summarize', str(bikes), '--out', str(out), '--no-progress']) == 2
+    assert f"{out}: cannot write a summary video with suffix '.flv'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+MEGAMIND_CUTS = (98, 154, 200)  # issue 21: hard cuts of the opencv-doc Megamind.avi
+KTS_VMAX_SHORT = 0.5  # docs/vsumm.md, Shots: keeps the hard cuts of the offline videos
+
+
+def test_a_smaller_kts_penalty_finds_megamind_cuts_sampled_every_15(tmp_path):
+    from mmcontrast.assets import video_paths
+    from mmvsumm.shots import video_shots
+    videos = video_paths()
+    if 'megamind' not in videos:
+        pytest.skip('megamind needs the opencv-doc examples (tools/setup_env.sh)')
+    cuts = hard_cuts(videos['megamind'], min_shot=15)
+    assert set(MEGAMIND_CUTS) <= set(cuts.tolist())
+    feats = extract_features(videos['megamind'], every=15, cache_dir=tmp_path, progress=False)
+    default = video_shots(feats.features, feats.picks, feats.times)
+    assert found_cuts(np.array(MEGAMIND_CUTS), default, 15) < 3  # the issue: merged
+    shots = video_shots(feats.features, feats.picks, feats.times, vmax=KTS_VMAX_SHORT)
+    assert found_cuts(np.array(MEGAMIND_CUTS), shots, 15) == 3, shots
+    assert len(shots) <= 3 * len(default) + 6  # not cut everywhere
 
 
 def test_a_failing_output_leaves_nothing_behind(bikes, tmp_path, monkeypatch):
@@ -235,6 +276,7 @@ def test_truncated_video_is_summarised_with_a_warning_or_refused(bikes, tmp_path
             str(tmp_path / 'c'), '--no-progress', '--strict']
     assert main(args[:-1]) == 0
     assert f'mmvsumm: warning: {cut}: read {read} of 250 frames' in capsys.readouterr().err
+    args[3] = str(tmp_path / 'o3')  # a new --out: existing outputs are refused
     assert main(args) == 2  # the cached features remember the truncation
     assert f'{cut}: read {read} of 250 frames' in capsys.readouterr().err
 

@@ -18,10 +18,14 @@ from __future__ import annotations
 import argparse
 import copy
 import itertools
-import json
 import os.path as osp
+import sys
 from pathlib import Path
 
+from mmcontrast.argtypes import finite_float
+from mmcontrast.errors import exit_on_input_error
+from mmcontrast.fileio import (atomic_path, refuse_existing, write_json_atomic,
+                               write_text_atomic)
 from mmengine.config import DictAction
 from train_splits import load, train_splits
 
@@ -76,20 +80,25 @@ def plot(rows: list[dict], path: Path) -> None:
         ax.set_title(f'{group}: {metric}')
         ax.legend(fontsize='small')
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100)
     plt.close(fig)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
-    parser.add_argument('--lambda1', type=float, nargs='+', default=[0.1, 0.25, 0.5, 1.0])
-    parser.add_argument('--ratio', type=float, nargs='+', default=[0.05, 0.1, 0.2],
+    parser.add_argument('--lambda1', type=finite_float(0), nargs='+',
+                        default=[0.1, 0.25, 0.5, 1.0], help='weights of L_uniform, >= 0')
+    parser.add_argument('--ratio', type=finite_float(0, 1, low_open=True), nargs='+',
+                        default=[0.05, 0.1, 0.2],
                         help='values of a (neighbours per frame as a fraction of T)')
     parser.add_argument('--work-dir', help='default work_dirs/sweep_<config name>')
     parser.add_argument('--splits', type=int, nargs='+', help='split indices (default all)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, as key=value pairs')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace existing sweep.json / sweep.md / sweep.png')
     return parser.parse_args()
 
 
@@ -98,15 +107,17 @@ def main() -> None:
     cfg = load(args.config, args.cfg_options)
     work_dir = args.work_dir or osp.join(
         'work_dirs', 'sweep_' + osp.splitext(osp.basename(args.config))[0])
-    rows = run_sweep(cfg, work_dir, args.lambda1, args.ratio, args.splits)
     out = Path(work_dir)
-    (out / 'sweep.json').write_text(json.dumps(dict(config=args.config, rows=rows), indent=2))
+    for name in ('sweep.json', 'sweep.md', 'sweep.png'):  # before any work
+        refuse_existing(out / name, args.overwrite, '--work-dir')
+    rows = run_sweep(cfg, work_dir, args.lambda1, args.ratio, args.splits)
+    write_json_atomic(out / 'sweep.json', dict(config=args.config, rows=rows))
     markdown = to_markdown(rows)
-    (out / 'sweep.md').write_text(markdown)
+    write_text_atomic(out / 'sweep.md', markdown)
     plot(rows, out / 'sweep.png')
     print(markdown)
     print(out / 'sweep.png')
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(exit_on_input_error(lambda _argv: main(), None, 'sweep.py'))

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import os.path as osp
+import sys
 from pathlib import Path
 
 import mmcontrast  # noqa: F401  applies upstream compatibility fixes
 import numpy as np
+from mmcontrast.errors import exit_on_input_error
+from mmcontrast.fileio import refuse_existing, write_json_atomic, write_text_atomic
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
@@ -107,10 +109,9 @@ def train_splits(cfg: Config, work_dir: str, splits: list[int] | None = None) ->
                  for s in splits]
     summary = aggregate(per_split)
     report = dict(config=cfg.filename, splits=splits, per_split=per_split, summary=summary)
-    Path(work_dir).mkdir(parents=True, exist_ok=True)
-    Path(work_dir, 'splits.json').write_text(json.dumps(report, indent=2))
+    write_json_atomic(Path(work_dir, 'splits.json'), report)
     markdown = to_markdown(osp.basename(cfg.filename or 'config'), splits, per_split, summary)
-    Path(work_dir, 'splits.md').write_text(markdown)
+    write_text_atomic(Path(work_dir, 'splits.md'), markdown)
     return report | dict(markdown=markdown)
 
 
@@ -121,6 +122,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--splits', type=int, nargs='+', help='split indices (default all)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, as key=value pairs')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace existing splits.json / splits.md')
     return parser.parse_args()
 
 
@@ -136,8 +139,10 @@ def main() -> None:
     args = parse_args()
     cfg = load(args.config, args.cfg_options)
     work_dir = args.work_dir or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    for name in ('splits.json', 'splits.md'):  # before any work
+        refuse_existing(Path(work_dir, name), args.overwrite, '--work-dir')
     print(train_splits(cfg, work_dir, args.splits)['markdown'])
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(exit_on_input_error(lambda _argv: main(), None, 'train_splits.py'))
