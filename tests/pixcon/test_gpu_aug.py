@@ -334,7 +334,18 @@ def test_boxes_and_flips_do_not_depend_on_where_photometric_ops_run():
 
 
 def _tiny(cfg: Config, root: Path, work_dir: Path) -> Config:
-    """Two iterations of batch 2 at 64 px from ``root`` with a plain SGD on CPU."""
+    """Two iterations of batch 2 at 64 px from ``root`` with a plain SGD on CPU, on a
+    ResNet-18 with 128-wide hidden layers (the pipeline and preprocessor untouched)."""
+    def narrow(obj):
+        if isinstance(obj, dict):
+            if obj.get('in_channels') == 2048:
+                obj['in_channels'] = 512
+            if 'hid_channels' in obj:
+                obj['hid_channels'] = 128
+            for v in obj.values():
+                narrow(v)
+    cfg.model.backbone.depth = 18
+    narrow(cfg.model)
     def shrink(obj):
         if isinstance(obj, dict):
             if obj.get('type') == 'OverlapTwoCrop':
