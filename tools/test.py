@@ -2,22 +2,30 @@
 """Test a checkpoint from an MMEngine config: any config of mmpixcon, mmvsumm or
 mms2l, and plain mmpretrain / mmdet / mmseg configs. Same arguments as OpenMMLab's."""
 import argparse
+import contextlib
+import sys
+from typing import Sequence
 
 from cli_common import add_common_args, build_runner, load_config
+from mmcontrast.errors import exit_on_input_error
+from mmcontrast.fileio import atomic_path, refuse_existing
 from mmengine.config import Config
+from mmengine.dist import get_rank
 from mmengine.evaluator import DumpResults
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and evaluate) a checkpoint')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='dump the raw predictions to this pickle file')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace an existing --out file (refused without it)')
     parser.add_argument('--show-dir', help='save drawn predictions under this dir '
                         '(configs with a visualization hook)')
     parser.add_argument('--amp', action='store_true', help='test with mixed precision')
     add_common_args(parser)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         parser.error('--out must be a .pkl or .pickle file')
     return args
@@ -37,13 +45,18 @@ def apply_test_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
-def main() -> None:
-    args = parse_args()
-    runner = build_runner(apply_test_args(load_config(args), args))
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
     if args.out is not None:
-        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    runner.test()
+        refuse_existing(args.out, args.overwrite, '--out', '--overwrite')
+    runner = build_runner(apply_test_args(load_config(args), args))
+    with contextlib.ExitStack() as stack:
+        if args.out is not None:  # rank 0 dumps: through the atomic writer
+            dump = str(stack.enter_context(atomic_path(args.out))) if get_rank() == 0 \
+                else args.out
+            runner.test_evaluator.metrics.append(DumpResults(out_file_path=dump))
+        runner.test()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(exit_on_input_error(main, prog='test.py'))

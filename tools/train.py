@@ -2,14 +2,21 @@
 """Train from an MMEngine config: any config of mmpixcon, mmvsumm or mms2l, and
 plain mmpretrain / mmdet / mmseg configs. Same arguments as OpenMMLab's tools."""
 import argparse
+import os.path as osp
+import sys
+from typing import Sequence
 
 import torch
 from cli_common import add_common_args, build_runner, load_config
+from mmcontrast.compat import checkpoints_in
+from mmcontrast.errors import InputError, exit_on_input_error
 from mmengine.config import Config
 from mmengine.device import is_mlu_available, is_npu_available
 
+INTERVAL_KEY = 'default_hooks.checkpoint.interval'
 
-def parse_args() -> argparse.Namespace:
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
@@ -22,8 +29,11 @@ def parse_args() -> argparse.Namespace:
                         help='scale the learning rate by the actual batch size')
     parser.add_argument('--no-validate', action='store_true',
                         help='skip validation during training')
+    parser.add_argument('--overwrite-work-dir', action='store_true',
+                        help='start a new run in a work dir that holds checkpoints of an '
+                        'earlier one, replacing them (without it, such a work dir is refused)')
     add_common_args(parser)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -50,10 +60,46 @@ def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
-def main() -> None:
-    args = parse_args()
-    build_runner(apply_train_args(load_config(args), args)).train()
+def check_checkpoint_interval(cfg: Config) -> None:
+    """Refuse a checkpoint hook that would save nothing before the end of training
+    (mmengine's ``CheckpointHook`` takes ``interval <= 0``, its default -1, as never)."""
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if not isinstance(hook, dict):  # None: the hook is switched off on purpose
+        return
+    interval = hook.get('interval', -1)
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
+        raise InputError(f'{INTERVAL_KEY}={interval!r}: training would save no intermediate '
+                         'checkpoint; set it to a positive number of '
+                         f'{"epochs" if hook.get("by_epoch", True) else "iterations"} '
+                         f'(--cfg-options {INTERVAL_KEY}=N)')
+
+
+def refuse_to_overwrite_checkpoints(cfg: Config, args: argparse.Namespace) -> None:
+    """A run that does not resume must not overwrite an earlier run's checkpoints."""
+    if cfg.get('resume') or args.overwrite_work_dir:
+        return
+    folders = [cfg.work_dir]
+    out_dir = ((cfg.get('default_hooks') or {}).get('checkpoint') or {}).get('out_dir')
+    if out_dir:  # CheckpointHook saves to out_dir/<name of the work dir>
+        folders.append(osp.join(out_dir, osp.basename(osp.normpath(cfg.work_dir))))
+    found = [path for folder in folders for path in checkpoints_in(folder)]
+    if found:
+        names = ', '.join(osp.basename(path) for path in found[:4])
+        raise InputError(
+            f'--work-dir {cfg.work_dir}: holds checkpoints of an earlier run ({names}'
+            f'{", ..." if len(found) > 4 else ""}) that this run would overwrite. Pass '
+            '--resume to continue that run, choose a fresh --work-dir (e.g. '
+            f'{osp.join(cfg.work_dir, "run2")}) to keep it, or pass --overwrite-work-dir '
+            'to start over and replace them.')
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    cfg = apply_train_args(load_config(args), args)
+    check_checkpoint_interval(cfg)
+    refuse_to_overwrite_checkpoints(cfg, args)
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(exit_on_input_error(main, prog='train.py'))
