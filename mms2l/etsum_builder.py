@@ -193,16 +193,23 @@ def condense(condenser: Condenser, prompt: str, n: int, retries: int) -> list[st
     return parse_summaries(condenser.complete(prompt), n)
 
 
+def needs_backends(item: dict) -> bool:
+    """Whether a sample's summaries must be written by the captioner and condenser (it
+    is not a captioning task that carries its captions ``g``)."""
+    return not (item.get('task') in CAPTIONED_TASKS and item.get('g'))
+
+
 def convert_sample(item: dict, video_root: Path, captioner: Captioner | None,
                    condenser: Condenser | None, where: str = 'sample', retries: int = 2) -> dict:
     """One timestamped sample -> one ETSum sample (``src`` kept as ``vid_times``)."""
     segments = check_item(item, where)
     task = item.get('task', '')
-    if task in CAPTIONED_TASKS and item.get('g'):
+    if not needs_backends(item):
         summaries = [str(g) for g in item['g']]
     else:
         if captioner is None or condenser is None:
-            raise ValueError(f'task {task!r} needs a captioner and a condenser')
+            raise S2LInputError(f'{where}: task {task!r} needs a captioner and a condenser '
+                                '(--captioner, --condenser)')
         captions = [captioner.caption(segment_frames(video_root / item['video'], s, e),
                                       CAPTION_PROMPT.format(query=item['q'], start=s, end=e))
                     for s, e in segments]
@@ -233,6 +240,10 @@ def build_etsum(ann_file: str | Path, video_root: str | Path, out_file: str | Pa
             for pos, item in enumerate(items)]
     for key, item in zip(keys, items):  # every sample is checked before any backend runs
         check_item(item, f'{ann_file} sample {key}')
+    needy = [key for key, item in zip(keys, items) if needs_backends(item)]
+    if needy and (captioner is None or condenser is None):
+        raise S2LInputError(f'{ann_file}: samples {needy[:5]} (of {len(needy)}) need a captioner '
+                            'and a condenser (--captioner, --condenser)')
     out_file = Path(out_file)
     failed_file = out_file.with_name(out_file.stem + '.failed.jsonl')
     done = set() if overwrite else _done_keys(out_file)

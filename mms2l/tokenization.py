@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import S2LInputError
+
 FRAME_TOKEN = '<frame>'
 LOC_TOKEN = '<loc>'
 VID_TOKEN = '<vid>'
@@ -48,8 +50,8 @@ def token_ids(tokenizer) -> S2LTokenIds:
     ids = tokenizer.convert_tokens_to_ids(list(SPECIAL_TOKENS))
     unk = tokenizer.unk_token_id
     if any(i is None or (unk is not None and i == unk) for i in ids):
-        raise ValueError(f'tokenizer lacks the S2L tokens {SPECIAL_TOKENS}; '
-                         'load it with mms2l.tokenization.load_tokenizer')
+        raise S2LInputError(f'tokenizer lacks the S2L tokens {SPECIAL_TOKENS}; '
+                            'load it with mms2l.tokenization.load_tokenizer')
     eos = {tokenizer.eos_token_id}
     im_end = tokenizer.convert_tokens_to_ids('<|im_end|>') if '<|im_end|>' in tokenizer.get_vocab() else None
     eos.add(im_end)

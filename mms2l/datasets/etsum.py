@@ -45,7 +45,7 @@ class ETSumDataset(BaseDataset):
             raise S2LInputError(f'{where}: expected an object, got {type(item).__name__}')
         missing = [key for key in ('video', 'q') if key not in item]
         if missing:
-            raise KeyError(f'{where}: missing {", ".join(map(repr, missing))} '
+            raise S2LInputError(f'{where}: missing {", ".join(map(repr, missing))} '
                            f'(has {sorted(item)})')
         segments = item.get('segments') or []
         summaries = item.get('summaries') or []

@@ -655,7 +655,6 @@ def _(tmp):
 
 @case('etsum-no-video', 's2l', 'json', 'ETSum sample without video', 'ETSumDataset',
       S2LInputError, 'file + sample + key')
-      'file + sample + key')
 def _(tmp):
     path, call = _etsum(tmp, [{k: v for k, v in _GOOD.items() if k != 'video'}])
     return Trial(call, (str(path), 'sample 0', "'video'"))

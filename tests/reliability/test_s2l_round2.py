@@ -307,3 +307,16 @@ def test_read_json_lines_names_the_file_and_line(tmp_path):
         path.write_bytes(content)
         with pytest.raises(InputError, match=re.escape(message)):
             read_json_lines(path, 'ETSum output')
+
+
+def test_etsum_builder_without_backends_stops_before_writing(tmp_path):
+    from mms2l.errors import S2LInputError
+    from mms2l.etsum_builder import build_etsum
+    ann, root = _etsum_input(tmp_path)
+    samples = json.loads(ann.read_text())
+    samples[0].update(task='tvg', idx=5)  # summaries must be written by the backends
+    ann.write_text(json.dumps(samples))
+    out = tmp_path / 'out.jsonl'
+    with pytest.raises(S2LInputError, match=r"samples \['5'\] .*--captioner, --condenser"):
+        build_etsum(ann, root, out, None, None)
+    assert not out.exists()
