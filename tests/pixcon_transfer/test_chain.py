@@ -23,11 +23,12 @@ VOC_SEG = 'fcn-d6_r50-d16_4xb4-30k_voc12aug-513x513_pixcon.py'
 PRETRAIN = ['model.backbone.depth=50', 'model.neck.in_channels=2048',
             'train_dataloader.dataset.data_root=data/coco/', 'train_dataloader.num_workers=0',
             'train_cfg.max_epochs=1']
-COLUMNS = ['VOC det. AP', 'VOC det. AP50', 'VOC det. AP75', 'COCO APbb', 'COCO APmk',
-           'City. seg. mIoU', 'VOC seg. mIoU', 'ADE20k mIoU']
+# table 2.1's columns, then table 2.7's ADE20k, titled as in configs/pixcon/README.md
+COLUMNS = ['VOC AP', 'AP50', 'AP75', 'COCO APbb', 'APbb50', 'APbb75', 'APmk', 'APmk50',
+           'APmk75', 'City. mIoU', 'VOC seg. mIoU', 'ADE20k mIoU']
 # column -> (benchmark, metric key, scale to percent)
-READ = {'VOC det. AP': ('voc_det', 'pascal_voc/mAP', 100),
-        'VOC det. AP75': ('voc_det', 'pascal_voc/AP75', 100),
+READ = {'VOC AP': ('voc_det', 'pascal_voc/mAP', 100),
+        'AP75': ('voc_det', 'pascal_voc/AP75', 100),
         'VOC seg. mIoU': ('voc_seg', 'mIoU', 1)}
 
 
@@ -71,9 +72,9 @@ def test_pretrain_convert_finetune_evaluate_table(benchmarks, runs, transfer_dat
     assert table[0] == '| pre-training | ' + ' | '.join(COLUMNS) + ' |'
     cells = [c.strip() for c in table[2].split('|')[1:-1]]
     assert cells[0] == 'pixcon_sr_r18_tiny_test (momentum)'
-    assert cells[4:7] == ['-', '-', '-'] and cells[8] == '-'  # COCO, Cityscapes, ADE20k
+    assert cells[4:11] == ['-'] * 7 and cells[12] == '-'  # COCO, Cityscapes, ADE20k
     voc_seg = columns['VOC seg. mIoU']
-    assert cells[7] == f'{voc_seg["mean"]:.1f} ± {voc_seg["std"]:.1f}'
+    assert cells[11] == f'{voc_seg["mean"]:.1f} ± {voc_seg["std"]:.1f}'
 
     # each run fine-tuned with its own seed
     for i in range(runs):
@@ -86,17 +87,21 @@ def test_pretrain_convert_finetune_evaluate_table(benchmarks, runs, transfer_dat
 
 
 def test_results_table_spread(chain_tool):
-    metrics = {'coco': [{'coco/bbox_mAP': 0.401, 'coco/segm_mAP': 0.362},
-                        {'coco/bbox_mAP': 0.409, 'coco/segm_mAP': 0.368},
-                        {'coco/bbox_mAP': 0.405, 'coco/segm_mAP': 0.371}]}
+    rest = {'coco/bbox_mAP_50': 0.6, 'coco/bbox_mAP_75': 0.44, 'coco/segm_mAP_50': 0.57,
+            'coco/segm_mAP_75': 0.39}
+    metrics = {'coco': [{'coco/bbox_mAP': 0.401, 'coco/segm_mAP': 0.362, **rest},
+                        {'coco/bbox_mAP': 0.409, 'coco/segm_mAP': 0.368, **rest},
+                        {'coco/bbox_mAP': 0.405, 'coco/segm_mAP': 0.371, **rest}]}
     summary, table = chain_tool.results_table('row', metrics)
     bbox = next(c for c in summary['columns'] if c['column'] == 'COCO APbb')
     assert bbox['runs'] == pytest.approx([40.1, 40.9, 40.5])
     assert bbox['mean'] == pytest.approx(40.5)
     assert bbox['std'] == pytest.approx(statistics.stdev([40.1, 40.9, 40.5]))
-    assert '| row | - | - | - | 40.5 ± 0.4 | 36.7 ± 0.5 | - | - | - |' in table
+    assert ('| row | - | - | - | 40.5 ± 0.4 | 60.0 ± 0.0 | 44.0 ± 0.0 | 36.7 ± 0.5 | '
+            '57.0 ± 0.0 | 39.0 ± 0.0 | - | - | - |') in table
     with pytest.raises(KeyError, match="coco: runs \\[1\\] logged no 'coco/segm_mAP'"):
-        chain_tool.results_table('row', {'coco': [metrics['coco'][0], {'coco/bbox_mAP': 0.4}]})
+        chain_tool.results_table('row', {'coco': [metrics['coco'][0],
+                                                  dict(rest, **{'coco/bbox_mAP': 0.4})]})
 
 
 def test_bad_arguments_are_named(chain_tool, capsys):
@@ -106,7 +111,8 @@ def test_bad_arguments_are_named(chain_tool, capsys):
              'expected a stage'),
             (['cfg.py', '1', '--cfg-options', 'coco', 'a'], 'every pair must be KEY=VALUE'),
             (['cfg.py', '1', '--checkpoint', 'absent.pth'], '--checkpoint absent.pth: no such'),
-            (['cfg.py', '1', '--runs', '0'], '--runs must be at least 1'),
+            (['cfg.py', '1', '--runs', '0'], 'argument --runs: 0 must be at least 1'),
+            (['cfg.py', '3', 'coco'], 'GPUS 3: coco trains at 16 images per step'),
             (['cfg.py', '1', 'coco'], 'CONFIG cfg.py: no such file')):
         with pytest.raises(SystemExit):
             chain_tool.parse_args(argv)

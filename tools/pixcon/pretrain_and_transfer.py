@@ -91,10 +91,13 @@ BENCHMARKS: dict[str, Benchmark] = {
         Column('VOC AP', 'pascal_voc/mAP', 100.0),
         Column('AP50', 'pascal_voc/AP50', 100.0),
         Column('AP75', 'pascal_voc/AP75', 100.0))),
-    'coco': Benchmark(dict(any='mask-rcnn_r50-syncbn_fpn_1x_coco_pixcon.py'), tuple(
-        Column(f'{title}{suffix}', f'coco/{kind}_mAP{key}', 100.0)
-        for kind, title in (('bbox', 'COCO APbb'), ('segm', 'APmk'))
-        for suffix, key in (('', ''), ('50', '_50'), ('75', '_75')))),
+    'coco': Benchmark(dict(any='mask-rcnn_r50-syncbn_fpn_1x_coco_pixcon.py'), (
+        Column('COCO APbb', 'coco/bbox_mAP', 100.0),
+        Column('APbb50', 'coco/bbox_mAP_50', 100.0),
+        Column('APbb75', 'coco/bbox_mAP_75', 100.0),
+        Column('APmk', 'coco/segm_mAP', 100.0),
+        Column('APmk50', 'coco/segm_mAP_50', 100.0),
+        Column('APmk75', 'coco/segm_mAP_75', 100.0))),
     'cityscapes': _seg('fcn-d6_r50-d16_8xb2-90k_cityscapes-769x769_pixcon.py',
                        'fpn_r50_8xb2-90k_cityscapes-769x769_pixcon.py', 'City. mIoU'),
     'voc_seg': _seg('fcn-d6_r50-d16_4xb4-30k_voc12aug-513x513_pixcon.py',

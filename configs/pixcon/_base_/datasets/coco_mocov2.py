@@ -1,7 +1,9 @@
 # COCO train2017 with the MoCo-v2 two-view pipeline: the same augmentation DenseCL's
 # COCO config uses (random resized crop 224, area 0.2-1; colour jitter 0.4/0.4/0.4/0.1
 # p 0.8; grey p 0.2; Gaussian blur sigma 0.1-2 p 0.5; flip), written with mmpretrain's
-# MoCo-v2 transforms. Used by the MoCo-v2 / DenseCL baselines and the first rungs of the
+# MoCo-v2 transforms. Crops resize with pillow + bilinear, as DenseCL's torchvision
+# RandomResizedCrop (PIL images, default bilinear) and mmpretrain's MoCo-v2 config.
+# Used by the MoCo-v2 / DenseCL baselines and the first rungs of the
 # thesis' table 2.4 ladder. Batch size stays the one of coco_pixcon.py (128 per GPU);
 # the DenseCL-recipe configs set their own.
 _base_ = ['./coco_pixcon.py']

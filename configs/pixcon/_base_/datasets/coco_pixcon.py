@@ -5,8 +5,11 @@
 # area 0.08-1); "crops without overlapping are skipped"; 4 GPUs x 128 = 512 images/step.
 # Where the thesis is silent: how non-overlapping crops are skipped. Here the second crop
 # is redrawn up to 10 times until it shares >= 1 % of its area with the first, else the
-# first crop is reused (OverlapTwoCrop's documented fallback); bilinear resizing (BYOL's
-# reference implementation uses bicubic); 8 loader workers per GPU.
+# first crop is reused (OverlapTwoCrop's documented fallback); 8 loader workers per GPU;
+# the resizing of the crops: the thesis does not name it; the official release crops a
+# PIL image with torchvision's resized_crop at its default bilinear
+# (mmselfsup/datasets/albpipelines/transforms.py, CustomTwoCrop), so pillow + bilinear
+# here (BYOL's recipe, cited for the other settings, resizes bicubic).
 dataset_type = 'UnlabeledCOCO'
 data_root = 'data/coco/'
 crop_size = 224
@@ -31,7 +34,7 @@ view_pipeline2 = [
 pixcon_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='OverlapTwoCrop', size=crop_size, scale=(0.08, 1.0), min_overlap=0.01,
-         max_tries=10),
+         max_tries=10, backend='pillow', interpolation='bilinear'),
     dict(type='PairedRandomFlip', prob=0.5),
     dict(type='PerViewPipeline', pipelines=[view_pipeline1, view_pipeline2]),
     dict(type='PackInputs', algorithm_keys=['pixcon_boxes', 'pixcon_flips']),

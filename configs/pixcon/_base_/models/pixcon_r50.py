@@ -4,10 +4,14 @@
 # 0.99 -> 1 (the cosine "momentum ascending" of BYOL); SyncBN for every BN layer;
 # similarity matching + semantic reweighting with alpha 2; symmetrised loss.
 # Where the thesis is silent or differs:
-#   - loss weighting: eq. 2.2 is the plain sum L_img + L_pix; this uses DenseCL's and the
-#     official release's (1 - lambda) L_img + lambda L_pix with lambda = 0.5, i.e. half of
-#     eq. 2.2. SGD on the plain sum with lr 0.4 / wd 1e-4 equals this config with
-#     lr 0.8 / wd 5e-5, so the thesis' literal eq. 2.2 is one --cfg-options away.
+#   - loss weighting: eq. 2.2 is the plain sum L_img + L_pix; this keeps the official
+#     release's (1 - lambda) L_img + lambda L_pix with lambda = 0.5, i.e. half of eq. 2.2,
+#     because the thesis' numbers were trained with it: the release's
+#     mmselfsup/models/algorithms/pixcon.py multiplies the dense loss by loss_lambda and
+#     the image loss by (1 - loss_lambda), and its pixcon_sr_resnet50-coslr-800e_coco.py
+#     sets loss_lambda=0.5 with SGD lr 0.4 (DenseCL weighs its losses the same way).
+#     SGD on the plain sum with lr 0.4 / wd 1e-4 equals this config with lr 0.8 /
+#     wd 5e-5, so the thesis' literal eq. 2.2 is one --cfg-options away.
 #   - which keys enter the queues (the second view's, once per step), the in-box rule (a
 #     cell whose centre lies in the box) and the degenerate-weight handling are this
 #     repository's choices, documented in docs/pixcon.md.

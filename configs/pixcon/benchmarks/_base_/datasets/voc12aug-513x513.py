@@ -1,9 +1,12 @@
 # PASCAL VOC 2012 train_aug (10,582 images) -> val (1,449): 513x513 crops of images
 # rescaled to 0.5-2x of a 513 short side, horizontal flip, no photometric distortion;
-# whole-image test at a 513 short side. 4 GPUs x 4 images.
+# whole-image test at a 513 short side. 4 GPUs x 4 images (the chain sets the per-GPU
+# batch so that any GPU count trains at 16). Scale (2049, 513): the thesis gives none;
+# the PixCon release's fcn_d6_r50-d16_513x513_30k_voc12aug_moco.py names
+# pascal_voc12_aug_513x513_moco.py, whose SlotCon copy rescales to (2049, 513).
 _base_ = 'mmseg::_base_/datasets/pascal_voc12_aug.py'
 crop_size = (513, 513)
-scale = (2048, 513)
+scale = (2049, 513)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
