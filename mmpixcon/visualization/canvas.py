@@ -66,11 +66,12 @@ class PanelGrid:
                                                   linewidth=0))
 
     def extent(self, artist, pad: float = 1.0):
-        """Display-pixel box of a Text (with its background box, if any), grown by ``pad``."""
-        renderer = self.canvas.get_renderer()
-        patch = artist.get_bbox_patch()
-        box = (patch if patch is not None else artist).get_window_extent(renderer)
-        return box.padded(pad)
+        """Display-pixel box of a Text grown by ``pad`` pixels, plus the 1-point margin
+        of its background box when it has one (:meth:`label`); the patch itself is only
+        placed at draw time, so its own extent is not used."""
+        box = artist.get_window_extent(self.canvas.get_renderer())
+        margin = self.panel / 72 if artist.get_bbox_patch() is not None else 0.0
+        return box.padded(pad + margin)
 
     def free_text(self, row: int, col: int, x: float, y: float, text: str, taken: list,
                   **style):
