@@ -12,7 +12,8 @@ from mmvsumm.splits import read_splits, shipped_split_file
 def run_cli(tmp_path, *args):
     out = tmp_path / 'report.json'
     md = tmp_path / 'report.md'
-    assert main(['evaluate', *map(str, args), '--json', str(out), '--md', str(md)]) == 0
+    assert main(['evaluate', *map(str, args), '--json', str(out), '--md', str(md),
+                 '--overwrite']) == 0  # a test may run several reports into one folder
     return json.loads(out.read_text()), md.read_text()
 
 
