@@ -41,6 +41,17 @@ def test_train_refuses_a_work_dir_with_checkpoints_without_resume(tmp_path, coco
     assert {p.name: p.read_bytes() for p in work.iterdir()} == before
 
 
+def test_overwrite_work_dir_starts_over_explicitly(tmp_path, coco_mini):
+    work = tmp_path / 'work'
+    work.mkdir()
+    torch.save({'meta': {'iter': 2}}, work / 'iter_2.pth')
+    done = _tool('tools/train.py', str(CONFIG), '--work-dir', str(work), '--overwrite-work-dir',
+                 *_options(coco_mini, 'default_hooks.checkpoint.interval=2'))
+    assert done.returncode == 0, done.stderr[-3000:]
+    from mmengine.runner.checkpoint import _load_checkpoint
+    assert 'state_dict' in _load_checkpoint(str(work / 'iter_2.pth'), map_location='cpu')
+
+
 @pytest.mark.parametrize('interval', ['0', '-1'])
 def test_train_refuses_a_non_positive_checkpoint_interval(tmp_path, coco_mini, interval):
     work = tmp_path / 'work'
