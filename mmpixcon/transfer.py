@@ -94,7 +94,7 @@ def extract_backbone(state_dict: Mapping[str, Tensor],
     first, *others = (_strip(keys, values, prefix) for prefix in found)
     if not all(_same(first, other) for other in others):
         raise PixConInputError(f'ambiguous checkpoint: {found} all look like the {encoder} '
-                         'encoder but hold different weights')
+                               'encoder but hold different weights')
     return first
 
 
@@ -113,7 +113,7 @@ def to_torchvision(backbone: Mapping[str, Tensor]) -> OrderedDict[str, Tensor]:
                    _TORCHVISION_DOWNSAMPLE))]
     if foreign:
         raise PixConInputError(f'{len(foreign)} keys have no torchvision ResNet counterpart '
-                         f'(deep stem or avg_down ResNet?), e.g. {foreign[:3]}')
+                               f'(deep stem or avg_down ResNet?), e.g. {foreign[:3]}')
     return OrderedDict(backbone)
 
 

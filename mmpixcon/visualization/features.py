@@ -62,7 +62,7 @@ def _load_backbone(model: nn.Module, checkpoint: Path) -> None:
         missing = [k for k in missing if k.startswith('backbone.')]
     if missing:
         raise PixConInputError(f'{checkpoint}: {len(missing)} backbone weights are missing '
-                         f'(e.g. {missing[:3]}); is it a checkpoint of this config?')
+                               f'(e.g. {missing[:3]}); is it a checkpoint of this config?')
 
 
 @torch.no_grad()

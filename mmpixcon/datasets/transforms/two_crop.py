@@ -19,7 +19,7 @@ def _as_rgb_array(results: dict) -> np.ndarray:
     img, name = results.get('img'), results.get('img_path', '<in-memory image>')
     if not isinstance(img, np.ndarray):
         raise PixConInputError(f'{name}: no decoded image (got {type(img).__name__}); '
-                         'is the file corrupt or not an image?')
+                               'is the file corrupt or not an image?')
     if img.ndim == 2:
         img = np.repeat(img[:, :, None], 3, axis=2)
     if img.ndim != 3 or img.shape[2] != 3 or min(img.shape[:2]) < 1:
@@ -176,7 +176,7 @@ class PerViewPipeline(BaseTransform):
             res = pipeline(dict(img=view, img_shape=view.shape[:2], ori_shape=view.shape[:2]))
             if res is None:
                 raise PixConInputError('a per-view transform dropped a view of '
-                                 f'{results.get("img_path", "<in-memory image>")}')
+                                       f'{results.get("img_path", "<in-memory image>")}')
             out.append(res['img'])
         results['img'] = out
         return results

@@ -92,7 +92,7 @@ class PixCon(BaseSelfSupervisor):
             self.target_net = ExponentialMovingAverage(target, momentum=momentum)
         else:
             raise PixConInputError(f"momentum_schedule must be 'cosine' or 'constant', "
-                             f'got {momentum_schedule!r}')
+                                   f'got {momentum_schedule!r}')
         self.with_dense = loss_lambda > 0  # fixed at build time, whatever hooks do later
         self.global_queue = FeatureQueue(queue_len, feat_dim)
         self.dense_queue = FeatureQueue(queue_len, feat_dim) if self.with_dense else None

@@ -76,7 +76,7 @@ def dense_info_nce(query: Tensor, key: Tensor, queue: Tensor, temperature: float
     """
     if query.shape != key.shape or query.dim() != 3:
         raise PixConInputError(f'query {tuple(query.shape)} and key {tuple(key.shape)} must be '
-                         'equal (B, N, C) shapes')
+                               'equal (B, N, C) shapes')
     scaled = query / temperature  # scaling the query, not the (B, N, K) logits, saves a pass
     pos = (scaled * key).sum(-1).float()  # (B, N)
     neg = (scaled @ queue.to(query.dtype).t()).float()  # (B, N, K)

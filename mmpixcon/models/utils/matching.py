@@ -74,7 +74,7 @@ def check_boxes(boxes: Tensor, names: Sequence[str] | None = None) -> None:
         b = int(bad.nonzero()[0])
         who = names[b] if names is not None else f'sample {b} of the batch'
         raise PixConInputError(f'{who}: non-finite intersection box {boxes[b].tolist()} '
-                         f'({int(bad.sum())} of {len(bad)} samples in this batch)')
+                               f'({int(bad.sum())} of {len(bad)} samples in this batch)')
 
 
 def inverse_augment(feat: Tensor, boxes: Tensor, flipped: Tensor,
