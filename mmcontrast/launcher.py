@@ -8,7 +8,7 @@ the kernel for a signal when the process that started it dies
 
 The kernel sends the signal when the *thread* that forked the worker exits; torchrun's
 agent starts its workers from its main thread, so that is when the agent process dies.
-The request is made when the worker reads its config (``tools/cli_common.py``). A
+The request is made when the worker reads its config (:func:`mmcontrast.runner.load_config`). A
 launcher killed before that, in the worker's first seconds of imports, has already
 re-parented the worker: ``tools/torchrun.sh`` exports the agent's pid as
 ``MMCONTRAST_LAUNCHER_PID``, and a worker whose parent is no longer that pid stops at once.

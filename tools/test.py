@@ -2,16 +2,11 @@
 """Test a checkpoint from an MMEngine config: any config of mmpixcon, mmvsumm or
 mms2l, and plain mmpretrain / mmdet / mmseg configs. Same arguments as OpenMMLab's."""
 import argparse
-import contextlib
 import sys
 from typing import Sequence
 
-from cli_common import add_common_args, build_runner, load_config
 from mmcontrast.errors import exit_on_input_error
-from mmcontrast.fileio import atomic_path, refuse_existing
-from mmengine.config import Config
-from mmengine.dist import get_rank
-from mmengine.evaluator import DumpResults
+from mmcontrast.runner import add_common_args, test
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -31,31 +26,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def apply_test_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Fold the test-only options into the config."""
-    cfg.load_from = args.checkpoint
-    if args.amp:
-        cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
-    if args.show_dir is not None:
-        visualization = cfg.get('default_hooks', {}).get('visualization')
-        if visualization is None:
-            raise RuntimeError('--show-dir needs a `default_hooks.visualization` hook '
-                               'in the config')
-        visualization.update(draw=True, test_out_dir=args.show_dir)
-    return cfg
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
-    if args.out is not None:
-        refuse_existing(args.out, args.overwrite, '--out', '--overwrite')
-    runner = build_runner(apply_test_args(load_config(args), args))
-    with contextlib.ExitStack() as stack:
-        if args.out is not None:  # rank 0 dumps: through the atomic writer
-            dump = str(stack.enter_context(atomic_path(args.out))) if get_rank() == 0 \
-                else args.out
-            runner.test_evaluator.metrics.append(DumpResults(out_file_path=dump))
-        runner.test()
+    test(parse_args(argv))
 
 
 if __name__ == '__main__':

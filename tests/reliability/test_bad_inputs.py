@@ -23,7 +23,8 @@ from typing import Any, Callable, NamedTuple, Optional
 import numpy as np
 import pytest
 
-from mmcontrast.compat import CheckpointError, ImageLoadError
+from mmcontrast.checkpoint import CheckpointError
+from mmcontrast.compat import ImageLoadError
 from mmcontrast.errors import InputError
 from mms2l.errors import S2LInputError, S2LWarning
 from mmvsumm import VSummInputError
@@ -166,7 +167,7 @@ def _(tmp):
       'work dir whose newest iter_*.pth is truncated', 'tools/train.py --resume (auto)',
       UserWarning, 'both files', fallback='resumes from the newest intact checkpoint')
 def _(tmp):
-    from mmcontrast.compat import find_latest_checkpoint
+    from mmcontrast.checkpoint import find_latest_checkpoint
     _save_iter(tmp / 'iter_2.pth', 2)
     _save_iter(tmp / 'iter_4.pth', 4)
     _cut(tmp / 'iter_4.pth')
@@ -181,7 +182,7 @@ def _(tmp):
 @case('resume-no-intact', 'shared', 'checkpoint', 'work dir whose only checkpoint is empty',
       'tools/train.py --resume (auto)', CheckpointError, 'work dir + file')
 def _(tmp):
-    from mmcontrast.compat import find_latest_checkpoint
+    from mmcontrast.checkpoint import find_latest_checkpoint
     (tmp / 'epoch_3.pth').write_bytes(b'')
     return Trial(lambda: find_latest_checkpoint(str(tmp)), (str(tmp), 'epoch_3.pth'))
 

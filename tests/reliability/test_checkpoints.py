@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import mmcontrast  # noqa: F401
-from mmcontrast.compat import CheckpointError, find_latest_checkpoint
+from mmcontrast.checkpoint import CheckpointError, find_latest_checkpoint
 
 from ..conftest import REPO_ROOT
 
