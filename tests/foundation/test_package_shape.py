@@ -33,6 +33,27 @@ ONE_PLACE = {
 LOWER_LAYERS = ('datasets', 'io')
 UPPER_LAYERS = ('models', 'engine', 'apis', 'cli')
 TOOL_FUNCTIONS = {'main', 'parse_args'}
+# Issue 19 is open: what today's packages do not satisfy yet, each case an expected
+# failure that must fail (strict) - when a reshape fixes one, its entry goes.
+KNOWN_GAPS = {
+    'root': ('mmpixcon', 'mmvsumm', 'mms2l'),
+    'registry': ('mmpixcon', 'mmvsumm', 'mms2l'),
+    'errors': ('mmvsumm', 'mms2l'),
+    'size': ('mms2l',),
+    'imports': ('mmpixcon', 'mmvsumm', 'mms2l'),
+    'layers': ('mmvsumm',),
+    'one_place': ('mmvsumm', 'mms2l'),
+    'optional': ('mmpixcon', 'mmvsumm', 'mms2l'),
+    'tools': ('tools/pixcon/pretrain_and_transfer.py', 'tools/pixcon_demo.py',
+              'tools/vsumm/kts_cuts.py', 'tools/vsumm/rank_levels.py',
+              'tools/vsumm/sweep.py', 'tools/vsumm/train_splits.py'),
+}
+
+
+def _cases(rule: str, values: tuple) -> list:
+    """``values`` as parameters, the known gaps of ``rule`` marked strict xfail."""
+    return [pytest.param(v, marks=pytest.mark.xfail(strict=True, reason='issue 19 open'))
+            if str(v) in KNOWN_GAPS.get(rule, ()) else v for v in values]
 
 
 def _modules(package: str) -> list[Path]:
@@ -112,7 +133,7 @@ def _layer(module: str) -> str | None:
     return parts[1] if len(parts) > 1 else None
 
 
-@pytest.mark.parametrize('package', PACKAGES)
+@pytest.mark.parametrize('package', _cases('root', PACKAGES))
 def test_package_root_holds_only_the_shape(package: str) -> None:
     root = ROOT / package
     stray = sorted(p.name for p in root.glob('*.py') if p.name not in ROOT_MODULES)
@@ -126,7 +147,7 @@ def test_package_root_holds_only_the_shape(package: str) -> None:
     assert (root / 'registry.py').is_file() and (root / 'errors.py').is_file()
 
 
-@pytest.mark.parametrize('package', PACKAGES)
+@pytest.mark.parametrize('package', _cases('registry', PACKAGES))
 def test_registry_has_an_explicit_scope(package: str) -> None:
     import importlib
     registry = importlib.import_module(f'{package}.registry')
@@ -136,7 +157,7 @@ def test_registry_has_an_explicit_scope(package: str) -> None:
     assert scopes <= {package, 'mmpretrain'}, scopes
 
 
-@pytest.mark.parametrize('package', PACKAGES)
+@pytest.mark.parametrize('package', _cases('errors', PACKAGES))
 def test_errors_derive_from_the_shared_base(package: str) -> None:
     import importlib
 
@@ -161,7 +182,7 @@ def test_errors_derive_from_the_shared_base(package: str) -> None:
                     f'the package error of {package}/errors.py')
 
 
-@pytest.mark.parametrize('package', PACKAGES + (SHARED,))
+@pytest.mark.parametrize('package', _cases('size', PACKAGES + (SHARED,)))
 def test_no_module_is_too_long(package: str) -> None:
     long = {str(p.relative_to(ROOT)): n for p in _modules(package)
             if (n := len(p.read_text().splitlines())) > MAX_LINES
@@ -179,7 +200,7 @@ def test_compat_holds_only_upstream_workarounds() -> None:
     assert public and not [name for name in public if name not in doc]
 
 
-@pytest.mark.parametrize('package', PACKAGES + (SHARED,))
+@pytest.mark.parametrize('package', _cases('imports', PACKAGES + (SHARED,)))
 def test_no_import_cycle_and_no_hidden_import(package: str) -> None:
     graph: dict[str, set[str]] = {}
     for path in _modules(package):
@@ -208,7 +229,7 @@ def test_no_import_cycle_and_no_hidden_import(package: str) -> None:
             visit(start, [start])
 
 
-@pytest.mark.parametrize('package', PACKAGES)
+@pytest.mark.parametrize('package', _cases('layers', PACKAGES))
 def test_layers(package: str) -> None:
     for path in _modules(package):
         layer = _layer(_name(path))
@@ -221,7 +242,7 @@ def test_layers(package: str) -> None:
                 assert target in ('apis', 'errors', 'cli'), where
 
 
-@pytest.mark.parametrize('package', PACKAGES + (SHARED,))
+@pytest.mark.parametrize('package', _cases('one_place', PACKAGES + (SHARED,)))
 def test_one_place_for_each_shared_job(package: str) -> None:
     for path in _modules(package):
         rel = str(path.relative_to(ROOT))
@@ -238,7 +259,7 @@ def test_one_place_for_each_shared_job(package: str) -> None:
                         raise AssertionError(f'{rel}:{node.lineno}: {job} outside {owner}')
 
 
-@pytest.mark.parametrize('package', PACKAGES + (SHARED,))
+@pytest.mark.parametrize('package', _cases('optional', PACKAGES + (SHARED,)))
 def test_optional_types_are_written_with_a_bar(package: str) -> None:
     for path in _modules(package):
         for node in ast.walk(_tree(path)):
@@ -251,8 +272,10 @@ def _tool_scripts() -> list[Path]:
     return sorted(p for p in (ROOT / 'tools').rglob('*.py'))
 
 
-@pytest.mark.parametrize('script', _tool_scripts(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_tools_hold_no_library_logic(script: Path) -> None:
+@pytest.mark.parametrize('script', _cases('tools', tuple(
+    str(p.relative_to(ROOT)) for p in _tool_scripts())))
+def test_tools_hold_no_library_logic(script: str) -> None:
+    script = ROOT / script
     tree = _tree(script)
     for node in tree.body:
         assert not isinstance(node, ast.ClassDef), f'{script}: class {node.name}'
@@ -263,6 +286,7 @@ def test_tools_hold_no_library_logic(script: Path) -> None:
     assert len(script.read_text().splitlines()) <= 120, f'{script}: too long for a wrapper'
 
 
+@pytest.mark.xfail(strict=True, reason='issue 19 open: docs/architecture.md not written')
 def test_the_shape_is_documented() -> None:
     doc = (ROOT / 'docs/architecture.md').read_text()
     for sub in SUB_PACKAGES:
